@@ -1,0 +1,23 @@
+"""inal_tutorial: the companion package of the book *Initial alignment*.
+
+The public API is flat: every name below is importable as ``inal_tutorial.NAME``.
+Figures live in :mod:`inal_tutorial.plotting` / :mod:`inal_tutorial.figures`,
+widgets in :mod:`inal_tutorial.widgets`, exercise checkers in
+:mod:`inal_tutorial.exercises`.
+"""
+
+from .alignment import *  # noqa: F403
+from .boolean import *  # noqa: F403
+from .convnets import *  # noqa: F403
+from .data import *  # noqa: F403
+from .experiments import *  # noqa: F403
+from .fourier import *  # noqa: F403
+from .networks import *  # noqa: F403
+from .plotting import use_book_style
+from .random import make_generator, spawn_seeds
+from .sq import *  # noqa: F403
+from .symmetry import *  # noqa: F403
+from .teachers import *  # noqa: F403
+from .training import *  # noqa: F403
+
+__version__ = "0.1.0"

@@ -1,0 +1,460 @@
+r"""Initial alignment (INAL) between a target and a network at initialization.
+
+For a network with random initialization :math:`\theta^0` and a neuron v,
+
+.. math:: \mathrm{INAL}(f,\mathrm{NN}) = \max_v\ \mathbb{E}_{\theta^0}\big[\langle f,
+          \mathrm{NN}_v^{\theta^0}\rangle^2\big],\qquad
+          \langle f,g\rangle = \mathbb{E}_{x\sim\{\pm1\}^n}[f(x)g(x)].
+
+Neurons of one layer are exchangeable under i.i.d. initialization, so
+:math:`\mathbb{E}_\theta\langle f,\mathrm{NN}_v\rangle^2` is the same for every
+neuron of a layer; the estimator pools them (the layer average) and reports the
+largest layer. Two ways to handle the inputs:
+
+* **exact** (n <= 24): sum over all :math:`2^n` inputs in chunks, so the
+  :math:`2^n\times\text{width}` matrix never sits in memory whole; only the
+  initialization is random.
+* **sampled**: N i.i.d. inputs and the unbiased U-statistic
+  :math:`\big((\sum_i a_i)^2-\sum_i a_i^2\big)/(N(N-1))` with
+  :math:`a_i = f(x_i)g(x_i)`. The plug-in :math:`(\frac1N\sum_i a_i)^2` has
+  expectation :math:`\langle f,g\rangle^2 + \mathrm{Var}(fg)/N`, so it can never
+  report an alignment below about :math:`1/N` (for :math:`\pm1` targets and
+  bounded neurons :math:`\mathrm{Var}(fg)` is of order 1).
+
+The first-layer formula: for a first-layer neuron :math:`\sigma(w\cdot x+b)`
+with sign-symmetric i.i.d. :math:`w_i`, sign and permutation symmetry kill the
+cross terms and
+
+.. math:: \mathbb{E}_w\langle f,\sigma_w\rangle^2=\sum_k W^k(f)\,A_k(n),\qquad
+          A_k(n)=\mathbb{E}_w\big[\hat\sigma_w(S)^2\big]\ \text{for any } |S|=k.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from numpy.polynomial import hermite_e
+from tqdm.auto import tqdm
+
+from ._validation import MAX_ENUMERATION_N, check_choice, check_float, check_int, check_n
+from .boolean import BooleanTarget, input_chunks, sample_inputs, truth_table
+from .fourier import degree_profile, walsh_coefficients
+from .networks import ACTIVATIONS, BIAS_LAWS, INITIALIZATIONS, MLPEnsemble, sample_law
+from .random import SeedLike, make_generator
+
+__all__ = [
+    "INALResult",
+    "estimate_inal",
+    "neuron_correlations",
+    "unbiased_squared_mean",
+    "plugin_squared_mean",
+    "FirstLayerProfile",
+    "first_layer_profile",
+    "first_layer_inal",
+    "hermite_coefficient",
+    "hermite_profile",
+]
+
+_Z95 = 1.959963984540054
+
+
+@dataclass
+class INALResult:
+    r"""An INAL estimate with its uncertainty.
+
+    Attributes
+    ----------
+    value : float
+        :math:`\max_\ell` of the layer averages of :math:`\mathbb{E}_\theta\langle f,\mathrm{NN}_v\rangle^2`.
+    stderr : float
+        Standard error of ``value`` over the ``n_init`` initializations.
+    layer : int
+        The layer attaining the maximum (0 = first hidden layer, last = read-out).
+    per_layer, per_layer_stderr : numpy arrays
+        Layer averages and their standard errors.
+    max_neuron : float
+        Largest per-neuron Monte Carlo mean; biased upward (a max of noisy means),
+        reported only for comparison.
+    per_init : numpy array of shape (n_init, n_layers)
+        Layer-averaged squared correlations of each initialization.
+    method : {"exact", "sampled"}
+    n_init : int
+    n_samples : int or None
+        Number of sampled inputs (None when exact).
+    """
+
+    value: float
+    stderr: float
+    layer: int
+    per_layer: np.ndarray
+    per_layer_stderr: np.ndarray
+    max_neuron: float
+    per_init: np.ndarray = field(repr=False)
+    method: str = "exact"
+    n_init: int = 1
+    n_samples: int | None = None
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        """Normal 95 % confidence interval for ``value``."""
+        return (self.value - _Z95 * self.stderr, self.value + _Z95 * self.stderr)
+
+    def __str__(self) -> str:
+        lo, hi = self.ci
+        return (f"INAL = {self.value:.4g} ± {self.stderr:.2g} (95% CI [{lo:.3g}, {hi:.3g}], "
+                f"layer {self.layer}, {self.method}, {self.n_init} inits)")
+
+
+def unbiased_squared_mean(sum_a: torch.Tensor, sum_a2: torch.Tensor, n_samples: int) -> torch.Tensor:
+    r"""U-statistic :math:`((\sum a_i)^2-\sum a_i^2)/(N(N-1))`, unbiased for :math:`(\mathbb{E}a)^2`."""
+    n_samples = check_int(n_samples, "n_samples", low=2)
+    return (sum_a.square() - sum_a2) / (n_samples * (n_samples - 1))
+
+
+def plugin_squared_mean(sum_a: torch.Tensor, n_samples: int) -> torch.Tensor:
+    r"""Plug-in :math:`(\frac1N\sum a_i)^2`; biased upward by :math:`\mathrm{Var}(a)/N`."""
+    n_samples = check_int(n_samples, "n_samples", low=1)
+    return (sum_a / n_samples).square()
+
+
+def _target_values(target: BooleanTarget, x: torch.Tensor) -> torch.Tensor:
+    values = target(x)
+    if not bool(torch.isfinite(values).all()):
+        raise ValueError(f"target {target.name} returned NaN or infinite values")
+    return values
+
+
+def _chunk_rows(network: MLPEnsemble, budget_elements: int) -> int:
+    per_row = network.n_models * max(network.widths)
+    return max(64, min(1 << 16, budget_elements // max(per_row, 1)))
+
+
+def neuron_correlations(target: BooleanTarget, network: MLPEnsemble, *, n_samples: int | None = None,
+                        seed: SeedLike = 0, chunk_size: int | None = None,
+                        memory_budget: int = 1 << 22, progress: bool = False
+                        ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    r"""Sums :math:`\sum_x f(x)\mathrm{NN}_v(x)` and :math:`\sum_x (f(x)\mathrm{NN}_v(x))^2` for every neuron.
+
+    Exact over all :math:`2^n` inputs when ``n_samples`` is None, otherwise over
+    ``n_samples`` i.i.d. inputs drawn from ``seed``. Inputs are processed in chunks of
+    ``chunk_size`` rows (default: as many as keep ``n_models * width * rows`` below
+    ``memory_budget`` elements).
+
+    Returns
+    -------
+    (sums, sums_of_squares) : two lists with one float64 tensor ``(M, width_l)`` per layer.
+    """
+    if not isinstance(target, BooleanTarget):
+        raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
+    if not isinstance(network, MLPEnsemble):
+        raise TypeError(f"network must be an MLPEnsemble, got {type(network).__name__}")
+    if target.n != network.n_inputs:
+        raise ValueError(f"target has n={target.n} but the network has n_inputs={network.n_inputs}")
+    rows = _chunk_rows(network, memory_budget) if chunk_size is None else check_int(
+        chunk_size, "chunk_size", low=1)
+    dtype, device = network.weights[0].dtype, network.weights[0].device
+    if n_samples is None:
+        if target.n > MAX_ENUMERATION_N:
+            raise ValueError(f"exact INAL needs n <= {MAX_ENUMERATION_N}; got n={target.n}: "
+                             "pass n_samples to sample inputs instead")
+        total = 2**target.n
+
+        def chunks():
+            yield from (x for _, x in input_chunks(target.n, rows, dtype=dtype, device=device))
+    else:
+        total = check_int(n_samples, "n_samples", low=2, high=10**9)
+        gen = make_generator(seed)
+
+        def chunks():
+            for start in range(0, total, rows):
+                yield sample_inputs(target.n, min(rows, total - start), gen, dtype=dtype,
+                                    device=device)
+
+    sums = [torch.zeros(network.n_models, w, dtype=torch.float64, device=device)
+            for w in network.widths]
+    sums_sq = [torch.zeros_like(s) for s in sums]
+    with torch.no_grad():
+        for x in tqdm(chunks(), total=math.ceil(total / rows), disable=not progress,
+                      desc="inputs", leave=False):
+            f = _target_values(target, x).to(dtype)
+            for layer, out in enumerate(network.neuron_outputs(x)):
+                a = out * f.view(1, -1, 1)
+                sums[layer] += a.sum(dim=1, dtype=torch.float64)
+                if n_samples is not None:
+                    sums_sq[layer] += a.square().sum(dim=1, dtype=torch.float64)
+    return sums, sums_sq
+
+
+def estimate_inal(target: BooleanTarget, network: MLPEnsemble | None = None, *,
+                  n_samples: int | None = None, estimator: str = "unbiased",
+                  seed: SeedLike = 0, n_init: int = 64, chunk_size: int | None = None,
+                  progress: bool = False, **architecture) -> INALResult:
+    r"""Estimate :math:`\mathrm{INAL}(f,\mathrm{NN})=\max_v\mathbb{E}_\theta\langle f,\mathrm{NN}_v\rangle^2`.
+
+    Parameters
+    ----------
+    target : BooleanTarget
+    network : MLPEnsemble, optional
+        Its ``n_models`` initializations are the Monte Carlo sample over :math:`\theta^0`.
+        If omitted, one is built as ``MLPEnsemble(target.n, n_models=n_init, seed=seed,
+        **architecture)`` (e.g. ``hidden=(256,)``, ``activation="relu"``).
+    n_samples : int, optional
+        Sample this many inputs instead of enumerating all :math:`2^n` (needed for n > 24).
+    estimator : {"unbiased", "plugin"}
+        For sampled inputs: the U-statistic (default) or the biased plug-in (for teaching).
+    seed : int or torch.Generator
+        Seed of the sampled inputs (and of the network when it is built here).
+    chunk_size : int, optional
+        Rows of inputs per chunk.
+
+    Returns
+    -------
+    INALResult
+    """
+    estimator = check_choice(estimator, "estimator", ("unbiased", "plugin"))
+    if network is None:
+        if not isinstance(target, BooleanTarget):
+            raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
+        n_init = check_int(n_init, "n_init", low=2, high=10**7)
+        net_seed, input_seed = (seed, seed + 1) if isinstance(seed, int) and not isinstance(
+            seed, bool) else (seed, seed)
+        network = MLPEnsemble(target.n, n_models=n_init, seed=net_seed, **architecture)
+    else:
+        input_seed = seed
+        if architecture:
+            raise TypeError(f"architecture options {sorted(architecture)} are only used when "
+                            "network is None")
+    if network.n_models < 2:
+        raise ValueError("network must hold at least 2 initializations (n_models >= 2) to give "
+                         "a standard error")
+    sums, sums_sq = neuron_correlations(target, network, n_samples=n_samples, seed=input_seed,
+                                        chunk_size=chunk_size, progress=progress)
+    if n_samples is None:
+        squares = [(s / 2**target.n).square() for s in sums]
+        method, count = "exact", None
+    elif estimator == "unbiased":
+        squares = [unbiased_squared_mean(s, q, n_samples) for s, q in zip(sums, sums_sq, strict=True)]
+        method, count = "sampled", n_samples
+    else:
+        squares = [plugin_squared_mean(s, n_samples) for s in sums]
+        method, count = "sampled (plug-in)", n_samples
+    per_init = torch.stack([q.mean(dim=1) for q in squares], dim=1).cpu().numpy()  # (M, L)
+    m = per_init.shape[0]
+    per_layer = per_init.mean(axis=0)
+    per_layer_se = per_init.std(axis=0, ddof=1) / math.sqrt(m)
+    best = int(np.argmax(per_layer))
+    max_neuron = max(float(q.mean(dim=0).max()) for q in squares)
+    return INALResult(value=float(per_layer[best]), stderr=float(per_layer_se[best]), layer=best,
+                      per_layer=per_layer, per_layer_stderr=per_layer_se, max_neuron=max_neuron,
+                      per_init=per_init, method=method, n_init=m, n_samples=count)
+
+
+# ---------------------------------------------------------------------------
+# First-layer profile A_k(n) and the formula INAL = sum_k W^k(f) A_k(n)
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class FirstLayerProfile:
+    r""":math:`A_k(n)=\mathbb{E}_w[\hat\sigma_w(S)^2]` for :math:`|S|=k`, k = 0..n.
+
+    ``values[k]`` is the estimate and ``stderr[k]`` its standard error (0 when exact).
+    """
+
+    n: int
+    values: np.ndarray
+    stderr: np.ndarray
+    exact: bool
+    activation: str
+    init: str
+    bias: str
+    bias_std: float
+
+    def inal(self, target_or_table) -> float:
+        r""":math:`\sum_k W^k(f)A_k(n)` for a target or a truth table of length :math:`2^n`."""
+        return first_layer_inal(target_or_table, self)
+
+
+def _neuron_tables(weights: torch.Tensor, biases: torch.Tensor, activation: str, n: int,
+                   chunk: int = 1 << 14) -> torch.Tensor:
+    """Truth tables sigma(w.x + b) of many neurons, shape (neurons, 2^n), float64."""
+    act = ACTIVATIONS[activation]
+    out = torch.empty(weights.shape[0], 2**n, dtype=torch.float64)
+    for start, x in input_chunks(n, chunk, dtype=torch.float64):
+        out[:, start:start + x.shape[0]] = act(weights @ x.T + biases[:, None])
+    return out
+
+
+def first_layer_profile(n: int, activation: str = "relu", init: str = "gaussian",
+                        bias: str = "gaussian", bias_std: float = 1.0, *, n_neurons: int = 2000,
+                        seed: SeedLike = 0, batch: int = 256) -> FirstLayerProfile:
+    r"""The architecture's first-layer profile :math:`A_k(n)=\mathbb{E}_{w,b}[\hat\sigma_{w,b}(S)^2]`, :math:`|S|=k`.
+
+    Each neuron's truth table is Walsh-transformed; :math:`\hat\sigma_w(S)^2` is averaged
+    over all S of size k (they share the expectation by permutation symmetry) and over
+    ``n_neurons`` random neurons. For Rademacher weights with zero or Rademacher bias the
+    expectation is computed exactly: :math:`\hat\sigma_{s/\sqrt n}(S)=\chi_S(s)\,\hat\sigma_{1/\sqrt n}(S)`,
+    so :math:`\hat\sigma_w(S)^2` does not depend on the signs s.
+
+    Parameters
+    ----------
+    n : int
+        Input dimension (1 <= n <= 20: every neuron is enumerated over all inputs).
+    activation, init, bias, bias_std
+        As in :class:`~inal_tutorial.networks.MLPEnsemble`.
+    n_neurons : int
+        Monte Carlo sample size over (w, b) when not exact.
+    """
+    n = check_n(n)
+    if n > 20:
+        raise ValueError(f"n must be at most 20 for the first-layer profile (2^n inputs per "
+                         f"neuron), got {n}")
+    activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
+    init = check_choice(init, "init", INITIALIZATIONS)
+    bias = check_choice(bias, "bias", BIAS_LAWS)
+    bias_std = check_float(bias_std, "bias_std", low=0.0)
+    n_neurons = check_int(n_neurons, "n_neurons", low=2, high=10**7)
+    batch = check_int(batch, "batch", low=1)
+    sizes = torch.tensor([bin(s).count("1") for s in range(2**n)])
+    counts = torch.tensor([math.comb(n, k) for k in range(n + 1)], dtype=torch.float64)
+    no_bias = bias in ("zero", "none") or bias_std == 0.0
+
+    def profile_of(w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        coeffs = walsh_coefficients(_neuron_tables(w, b, activation, n))
+        sums = torch.zeros(w.shape[0], n + 1, dtype=torch.float64)
+        return sums.index_add_(1, sizes, coeffs.square()) / counts  # mean over |S| = k
+
+    if init == "rademacher" and (no_bias or bias == "rademacher"):
+        w = torch.full((1, n), n**-0.5, dtype=torch.float64)
+        biases = [0.0] if no_bias else [bias_std, -bias_std]
+        per = torch.cat([profile_of(w, torch.tensor([b], dtype=torch.float64)) for b in biases])
+        values = per.mean(0).numpy()
+        return FirstLayerProfile(n, values, np.zeros(n + 1), True, activation, init, bias, bias_std)
+
+    gen = make_generator(seed)
+    totals = torch.zeros(n + 1, dtype=torch.float64)
+    totals_sq = torch.zeros(n + 1, dtype=torch.float64)
+    for start in range(0, n_neurons, batch):
+        size = min(batch, n_neurons - start)
+        w = sample_law(init, (size, n), n**-0.5, gen)
+        b = (torch.zeros(size, dtype=torch.float64) if no_bias
+             else sample_law(bias, (size,), bias_std, gen))
+        per = profile_of(w, b)
+        totals += per.sum(0)
+        totals_sq += per.square().sum(0)
+    mean = totals / n_neurons
+    var = (totals_sq / n_neurons - mean.square()).clamp_min(0) * n_neurons / (n_neurons - 1)
+    return FirstLayerProfile(n, mean.numpy(), (var / n_neurons).sqrt().numpy(), False, activation,
+                             init, bias, bias_std)
+
+
+def first_layer_inal(target_or_table, profile: FirstLayerProfile) -> float:
+    r"""The first-layer formula :math:`\mathbb{E}_w\langle f,\sigma_w\rangle^2=\sum_k W^k(f)A_k(n)`."""
+    if not isinstance(profile, FirstLayerProfile):
+        raise TypeError(f"profile must be a FirstLayerProfile, got {type(profile).__name__}")
+    table = truth_table(target_or_table) if isinstance(target_or_table, BooleanTarget) \
+        else target_or_table
+    weights = degree_profile(table)
+    if weights.shape[-1] != profile.n + 1:
+        raise ValueError(f"target has n={weights.shape[-1] - 1} but the profile is for "
+                         f"n={profile.n}")
+    return float((weights.numpy() * profile.values).sum(-1))
+
+
+# ---------------------------------------------------------------------------
+# Hermite prediction
+# ---------------------------------------------------------------------------
+
+_SQRT2PI = math.sqrt(2 * math.pi)
+
+
+def _phi(b: np.ndarray) -> np.ndarray:
+    return np.exp(-b**2 / 2) / _SQRT2PI
+
+
+def _Phi(b: np.ndarray) -> np.ndarray:
+    from scipy.special import ndtr
+
+    return ndtr(b)
+
+
+def _he(k: int, x: np.ndarray) -> np.ndarray:
+    """Probabilists' Hermite polynomial He_k(x) (He_{-1} := 0 is never needed)."""
+    return hermite_e.hermeval(x, [0] * k + [1])
+
+
+def hermite_coefficient(activation: str, k: int, b=0.0, *, quadrature_nodes: int = 200):
+    r""":math:`c_k(b)=\mathbb{E}_{Z\sim N(0,1)}[\sigma(Z+b)\,\mathrm{He}_k(Z)]=\mathbb{E}[\sigma^{(k)}(Z+b)]`.
+
+    Closed forms (Gaussian integration by parts) for the non-smooth activations:
+
+    * relu: :math:`c_0=b\Phi(b)+\varphi(b)`, :math:`c_1=\Phi(b)`,
+      :math:`c_k=\varphi(b)\mathrm{He}_{k-2}(-b)` for k >= 2;
+    * sign: :math:`c_0=2\Phi(b)-1`, :math:`c_k=2\varphi(b)\mathrm{He}_{k-1}(-b)` for k >= 1;
+    * abs: :math:`c_0=b(2\Phi(b)-1)+2\varphi(b)`, :math:`c_1=2\Phi(b)-1`,
+      :math:`c_k=2\varphi(b)\mathrm{He}_{k-2}(-b)` for k >= 2;
+
+    and Gauss–Hermite quadrature for the smooth ones. ``b`` may be an array.
+    """
+    activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
+    k = check_int(k, "k", low=0, high=200)
+    b = np.asarray(b, dtype=np.float64)
+    if not np.all(np.isfinite(b)):
+        raise ValueError("b must be finite")
+    if activation == "relu":
+        if k == 0:
+            return b * _Phi(b) + _phi(b)
+        if k == 1:
+            return _Phi(b)
+        return _phi(b) * _he(k - 2, -b)
+    if activation == "sign":
+        return 2 * _Phi(b) - 1 if k == 0 else 2 * _phi(b) * _he(k - 1, -b)
+    if activation == "abs":
+        if k == 0:
+            return b * (2 * _Phi(b) - 1) + 2 * _phi(b)
+        if k == 1:
+            return 2 * _Phi(b) - 1
+        return 2 * _phi(b) * _he(k - 2, -b)
+    if activation == "linear":
+        return {0: b, 1: np.ones_like(b)}.get(k, np.zeros_like(b))
+    if activation == "quadratic":
+        return {0: 1 + b**2, 1: 2 * b, 2: 2 * np.ones_like(b)}.get(k, np.zeros_like(b))
+    nodes, weights = hermite_e.hermegauss(quadrature_nodes)
+    weights = weights / _SQRT2PI
+    act = ACTIVATIONS[activation]
+    z = torch.as_tensor(nodes[:, None] + b.reshape(1, -1), dtype=torch.float64)
+    values = act(z).numpy() * _he(k, nodes)[:, None]
+    return (weights @ values).reshape(b.shape)
+
+
+def hermite_profile(n: int, max_degree: int | None = None, activation: str = "relu",
+                    bias: str = "gaussian", bias_std: float = 1.0, *,
+                    quadrature_nodes: int = 80) -> np.ndarray:
+    r"""Gaussian heuristic :math:`A_k(n)\approx n^{-k}\,\mathbb{E}_b\big[c_k(b)^2\big]` for k = 0..max_degree.
+
+    From :math:`\hat\sigma_w(S)\approx\prod_{i\in S}w_i\;\mathbb{E}[\sigma^{(k)}(w\cdot x+b)]`
+    with :math:`w\cdot x\approx N(0,1)` and :math:`\mathbb{E}\prod_{i\in S}w_i^2=n^{-k}`.
+    Accurate for fixed k as n grows; it ignores that :math:`w\cdot x` is discrete.
+    """
+    n = check_int(n, "n", low=1, high=10**9)
+    max_degree = n if max_degree is None else check_int(max_degree, "max_degree", low=0, high=n)
+    bias = check_choice(bias, "bias", BIAS_LAWS)
+    bias_std = check_float(bias_std, "bias_std", low=0.0)
+    if bias in ("zero", "none") or bias_std == 0.0:
+        points, probs = np.zeros(1), np.ones(1)
+    elif bias == "gaussian":
+        points, probs = hermite_e.hermegauss(quadrature_nodes)
+        points, probs = bias_std * points, probs / _SQRT2PI
+    elif bias == "rademacher":
+        points, probs = np.array([-bias_std, bias_std]), np.array([0.5, 0.5])
+    else:  # uniform on [-sqrt(3) s, sqrt(3) s]
+        points, probs = np.polynomial.legendre.leggauss(quadrature_nodes)
+        points, probs = bias_std * math.sqrt(3) * points, probs / 2
+    out = np.empty(max_degree + 1)
+    for k in range(max_degree + 1):
+        ck = hermite_coefficient(activation, k, points)
+        out[k] = float(n) ** (-k) * float(probs @ ck**2)
+    return out

@@ -1,0 +1,404 @@
+r"""The Boolean hypercube :math:`\{-1,+1\}^n` and target functions on it.
+
+Conventions (used across the package)
+-------------------------------------
+* Inputs are uniform on :math:`\{-1,+1\}^n`; a batch of inputs is a tensor of
+  shape ``(..., n)`` with entries :math:`\pm 1`.
+* Truth tables are indexed by integers :math:`i\in[0,2^n)`, with
+  :math:`x_j = (-1)^{\text{bit } j \text{ of } i}`; so row 0 is all ones.
+* A subset :math:`S\subseteq[n]` is a bitmask and
+  :math:`\chi_S(x(i)) = (-1)^{\mathrm{popcount}(i\,\&\,S)}`.
+* Every target maps a batch ``(..., n)`` to values of shape ``(...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+import torch
+
+from ._validation import (
+    MAX_ENUMERATION_N,
+    as_tensor,
+    check_int,
+    check_n,
+    check_support,
+    log2_length,
+)
+from .random import SeedLike, make_generator
+
+__all__ = [
+    "all_inputs",
+    "input_chunks",
+    "sample_inputs",
+    "BooleanTarget",
+    "Parity",
+    "Majority",
+    "Staircase",
+    "Junta",
+    "RandomFunction",
+    "TruthTableTarget",
+    "FunctionTarget",
+    "Transformed",
+    "Embedded",
+    "Mixture",
+    "truth_table",
+    "subset_to_mask",
+    "mask_to_subset",
+]
+
+
+def _bit_signs(indices: torch.Tensor, n: int, dtype: torch.dtype) -> torch.Tensor:
+    """Rows x(i) for the integers ``indices``: x_j = (-1)^{bit j of i}."""
+    bits = (indices.unsqueeze(-1) >> torch.arange(n, device=indices.device)) & 1
+    return (1 - 2 * bits).to(dtype)
+
+
+def all_inputs(n: int, dtype: torch.dtype = torch.float32,
+               device: str | torch.device | None = None) -> torch.Tensor:
+    r"""All :math:`2^n` points of :math:`\{-1,+1\}^n`, row ``i`` with :math:`x_j=(-1)^{\text{bit } j \text{ of } i}`.
+
+    Parameters
+    ----------
+    n : int
+        Dimension, 1 <= n <= 24 (the table has ``2**n * n`` entries).
+    dtype, device
+        Of the returned tensor.
+
+    Returns
+    -------
+    torch.Tensor of shape ``(2**n, n)``.
+    """
+    n = check_n(n, enumerate_all=True)
+    return _bit_signs(torch.arange(2**n, device=device), n, dtype)
+
+
+def input_chunks(n: int, chunk_size: int = 65536, dtype: torch.dtype = torch.float32,
+                 device: str | torch.device | None = None) -> Iterator[tuple[int, torch.Tensor]]:
+    """Yield ``(start, block)`` with ``block = all_inputs(n)[start:start+chunk_size]``.
+
+    Lets exact computations over all 2^n inputs run in bounded memory.
+    """
+    n = check_n(n, enumerate_all=True)
+    chunk_size = check_int(chunk_size, "chunk_size", low=1)
+    total = 2**n
+    for start in range(0, total, chunk_size):
+        stop = min(start + chunk_size, total)
+        yield start, _bit_signs(torch.arange(start, stop, device=device), n, dtype)
+
+
+def sample_inputs(n: int, m: int, seed: SeedLike = 0, dtype: torch.dtype = torch.float32,
+                  device: str | torch.device | None = None) -> torch.Tensor:
+    r"""``m`` i.i.d. uniform points of :math:`\{-1,+1\}^n`, shape ``(m, n)``.
+
+    Drawn on the CPU from ``seed`` (an int or a ``torch.Generator``) and then moved to
+    ``device``, so a seed gives the same sample on every device.
+    """
+    n = check_n(n)
+    m = check_int(m, "m", low=1, high=10**9)
+    gen = make_generator(seed)
+    bits = torch.randint(0, 2, (m, n), generator=gen)
+    return (1 - 2 * bits).to(dtype=dtype, device=device)
+
+
+def subset_to_mask(subset: Sequence[int], n: int) -> int:
+    """Bitmask of a subset of coordinates ``{0, ..., n-1}``."""
+    support = check_support(subset, check_n(n))
+    return sum(1 << j for j in support)
+
+
+def mask_to_subset(mask: int, n: int) -> tuple[int, ...]:
+    """Coordinates set in a bitmask (the inverse of :func:`subset_to_mask`)."""
+    n = check_n(n)
+    mask = check_int(mask, "mask", low=0, high=2**n - 1)
+    return tuple(j for j in range(n) if mask >> j & 1)
+
+
+def _check_batch(x, n: int) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor):
+        x = as_tensor(x, "x")
+    if x.ndim == 0 or x.shape[-1] != n:
+        raise ValueError(f"x must have shape (..., {n}) for a target on n={n} bits, got {tuple(x.shape)}")
+    return x
+
+
+class BooleanTarget:
+    r"""A target function :math:`f:\{-1,+1\}^n\to\mathbb{R}` (usually :math:`\pm1`-valued).
+
+    Subclasses implement :meth:`_evaluate`; calling the target validates the batch.
+    """
+
+    name: str = "target"
+
+    def __init__(self, n: int):
+        self.n = check_n(n)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """Evaluate on a batch ``x`` of shape ``(..., n)``; returns shape ``(...)``."""
+        return self._evaluate(_check_batch(x, self.n))
+
+    def _evaluate(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def is_boolean(self) -> bool:
+        """Whether the target takes only the values +1 and -1."""
+        return True
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name}, n={self.n})"
+
+
+class Parity(BooleanTarget):
+    r"""The parity :math:`\chi_S(x)=\prod_{i\in S}x_i` of a support set ``S``.
+
+    Parameters
+    ----------
+    n : int
+        Number of input bits.
+    support : sequence of int, optional
+        Distinct coordinates in ``[0, n)``; default ``range(k)``.
+    k : int, optional
+        Size of the support when ``support`` is omitted (0 <= k <= n).
+    """
+
+    def __init__(self, n: int, support: Sequence[int] | None = None, *, k: int | None = None):
+        super().__init__(n)
+        if support is None:
+            if k is None:
+                raise TypeError("Parity needs either support or k")
+            k = check_int(k, "k", low=0, high=self.n)
+            support = range(k)
+        elif k is not None:
+            raise TypeError("give either support or k to Parity, not both")
+        self.support = check_support(support, self.n)
+        self.k = len(self.support)
+        self.name = f"parity(k={self.k})"
+
+    def _evaluate(self, x):
+        if not self.support:
+            return torch.ones(x.shape[:-1], dtype=x.dtype, device=x.device)
+        return x[..., list(self.support)].prod(dim=-1)
+
+
+class Majority(BooleanTarget):
+    r"""Majority :math:`\mathrm{sign}(\sum_{i\in S}x_i)` over ``support`` (default: all bits).
+
+    Ties (possible for even :math:`|S|`) are broken towards +1.
+    """
+
+    def __init__(self, n: int, support: Sequence[int] | None = None):
+        super().__init__(n)
+        self.support = check_support(range(self.n) if support is None else support, self.n,
+                                     allow_empty=False)
+        self.name = f"majority({len(self.support)})"
+
+    def _evaluate(self, x):
+        s = x[..., list(self.support)].sum(dim=-1)
+        return torch.where(s >= 0, 1.0, -1.0).to(x.dtype)
+
+
+class Staircase(BooleanTarget):
+    r"""The staircase :math:`x_1 + x_1x_2 + \dots + x_1\cdots x_k` on the first ``k`` bits.
+
+    ``boolean=True`` (default) returns its sign, with ties broken towards +1, a
+    :math:`\pm1` target; ``boolean=False`` returns the sum divided by
+    :math:`\sqrt{k}`, so that :math:`\langle f,f\rangle = 1`.
+    """
+
+    def __init__(self, n: int, k: int, *, boolean: bool = True):
+        super().__init__(n)
+        self.k = check_int(k, "k", low=1, high=self.n)
+        self.boolean = bool(boolean)
+        self.name = f"staircase(k={self.k})"
+
+    @property
+    def is_boolean(self) -> bool:
+        return self.boolean
+
+    def _evaluate(self, x):
+        prefix = torch.cumprod(x[..., : self.k], dim=-1).sum(dim=-1)
+        if self.boolean:
+            return torch.where(prefix >= 0, 1.0, -1.0).to(x.dtype)
+        return prefix / self.k**0.5
+
+
+class Junta(BooleanTarget):
+    r"""A function of the bits in ``support`` given by its truth table.
+
+    ``table`` has length :math:`2^{|S|}` and follows the package's indexing: entry
+    ``i`` is the value at :math:`x_{S_j} = (-1)^{\text{bit } j \text{ of } i}`, with
+    ``S`` sorted.
+    """
+
+    def __init__(self, n: int, support: Sequence[int], table):
+        super().__init__(n)
+        self.support = check_support(support, self.n, allow_empty=False)
+        table = as_tensor(table, "table", dtype=torch.float64)
+        if table.ndim != 1:
+            raise ValueError(f"table must be one-dimensional, got shape {tuple(table.shape)}")
+        if table.shape[0] != 2 ** len(self.support):
+            raise ValueError(f"table must have length 2^|support| = {2 ** len(self.support)}, "
+                             f"got {table.shape[0]}")
+        self.table = table
+        self.name = f"junta({len(self.support)})"
+
+    @property
+    def is_boolean(self) -> bool:
+        return bool(((self.table == 1) | (self.table == -1)).all())
+
+    def _evaluate(self, x):
+        bits = (x[..., list(self.support)] < 0).long()
+        index = (bits << torch.arange(len(self.support), device=x.device)).sum(dim=-1)
+        return self.table.to(device=x.device, dtype=x.dtype)[index]
+
+
+class TruthTableTarget(Junta):
+    """A function of all ``n`` bits given by a truth table of length 2^n."""
+
+    def __init__(self, table):
+        table = as_tensor(table, "table", dtype=torch.float64)
+        if table.ndim != 1:
+            raise ValueError(f"table must be one-dimensional, got shape {tuple(table.shape)}")
+        n = log2_length(table.shape[0], "table")
+        super().__init__(n, range(n), table)
+        self.name = f"table(n={n})"
+
+
+class RandomFunction(TruthTableTarget):
+    r"""A uniformly random :math:`\pm1` function of all ``n`` bits (n <= 24)."""
+
+    def __init__(self, n: int, seed: SeedLike = 0):
+        n = check_n(n, enumerate_all=True)
+        gen = make_generator(seed)
+        table = 1.0 - 2.0 * torch.randint(0, 2, (2**n,), generator=gen).double()
+        super().__init__(table)
+        self.name = f"random(n={n})"
+
+
+class FunctionTarget(BooleanTarget):
+    """Wrap a callable ``fn(x) -> values`` on batches ``(..., n)`` as a target."""
+
+    def __init__(self, n: int, fn: Callable[[torch.Tensor], torch.Tensor], name: str = "function",
+                 *, boolean: bool = True):
+        super().__init__(n)
+        if not callable(fn):
+            raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+        self.fn = fn
+        self.name = str(name)
+        self._boolean = bool(boolean)
+
+    @property
+    def is_boolean(self) -> bool:
+        return self._boolean
+
+    def _evaluate(self, x):
+        return self.fn(x)
+
+
+class Transformed(BooleanTarget):
+    r"""The composition :math:`g(x) = f(s\odot x_{\pi})`: permute, then flip signs.
+
+    ``(x_π)_j = x_{π(j)}``, i.e. ``x[..., permutation]``; ``signs`` multiply the permuted
+    input entrywise. This is the action of the signed-permutation group on targets.
+    """
+
+    def __init__(self, target: BooleanTarget, permutation: Sequence[int] | None = None,
+                 signs: Sequence[int] | None = None):
+        if not isinstance(target, BooleanTarget):
+            raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
+        super().__init__(target.n)
+        n = target.n
+        if permutation is None:
+            permutation = list(range(n))
+        perm = [check_int(int(p), "permutation entry", low=0, high=n - 1) for p in list(permutation)]
+        if sorted(perm) != list(range(n)):
+            raise ValueError(f"permutation must be a permutation of range({n}), got {perm}")
+        if signs is None:
+            signs = [1] * n
+        signs = [int(s) for s in list(signs)]
+        if len(signs) != n or any(s not in (-1, 1) for s in signs):
+            raise ValueError(f"signs must be {n} entries each +1 or -1, got {signs}")
+        self.target = target
+        self.permutation = perm
+        self.signs = torch.tensor(signs)
+        self.name = f"{target.name}∘π"
+
+    @property
+    def is_boolean(self) -> bool:
+        return self.target.is_boolean
+
+    def _evaluate(self, x):
+        return self.target(x[..., self.permutation] * self.signs.to(x.dtype).to(x.device))
+
+
+class Embedded(BooleanTarget):
+    """A target on ``target.n`` bits read from the first of ``n_total >= target.n`` bits.
+
+    The network sees ``n_total`` bits of which ``n_total - target.n`` are irrelevant.
+    """
+
+    def __init__(self, target: BooleanTarget, n_total: int):
+        if not isinstance(target, BooleanTarget):
+            raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
+        n_total = check_int(n_total, "n_total", low=target.n)
+        super().__init__(n_total)
+        self.target = target
+        self.name = f"{target.name} in {n_total} bits"
+
+    @property
+    def is_boolean(self) -> bool:
+        return self.target.is_boolean
+
+    def _evaluate(self, x):
+        return self.target(x[..., : self.target.n])
+
+
+class Mixture(BooleanTarget):
+    r"""The sign of a weighted sum of targets, :math:`\mathrm{sign}(\sum_j c_j f_j)` (ties to +1).
+
+    With ``boolean=False`` the weighted sum itself.
+    """
+
+    def __init__(self, targets: Sequence[BooleanTarget], weights: Sequence[float],
+                 *, boolean: bool = True):
+        targets = list(targets)
+        if not targets:
+            raise ValueError("targets must not be empty")
+        if any(not isinstance(t, BooleanTarget) for t in targets):
+            raise TypeError("targets must all be BooleanTarget instances")
+        if len({t.n for t in targets}) != 1:
+            raise ValueError(f"targets must share n, got {[t.n for t in targets]}")
+        weights = as_tensor(list(weights), "weights", dtype=torch.float64)
+        if weights.shape != (len(targets),):
+            raise ValueError(f"weights must have one entry per target ({len(targets)}), "
+                             f"got shape {tuple(weights.shape)}")
+        super().__init__(targets[0].n)
+        self.targets = targets
+        self.weights = weights
+        self.boolean = bool(boolean)
+        self.name = "mixture(" + ", ".join(t.name for t in targets) + ")"
+
+    @property
+    def is_boolean(self) -> bool:
+        return self.boolean
+
+    def _evaluate(self, x):
+        total = sum(float(c) * t(x) for c, t in zip(self.weights, self.targets, strict=True))
+        if self.boolean:
+            return torch.where(total >= 0, 1.0, -1.0).to(x.dtype)
+        return total
+
+
+def truth_table(target: BooleanTarget, dtype: torch.dtype = torch.float64,
+                chunk_size: int = 1 << 16) -> torch.Tensor:
+    """The vector ``(f(x(i)))_{i<2^n}`` of a target with n <= 24, in the package's indexing."""
+    if not isinstance(target, BooleanTarget):
+        raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
+    if target.n > MAX_ENUMERATION_N:
+        raise ValueError(f"target.n must be at most {MAX_ENUMERATION_N} to enumerate, got {target.n}")
+    out = torch.empty(2**target.n, dtype=dtype)
+    for start, x in input_chunks(target.n, chunk_size, dtype=dtype):
+        out[start:start + x.shape[0]] = target(x).to(dtype)
+    return out
+

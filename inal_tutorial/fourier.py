@@ -1,0 +1,171 @@
+r"""Walsh–Fourier analysis on the hypercube.
+
+For :math:`f:\{-1,+1\}^n\to\mathbb{R}` and :math:`S\subseteq[n]`,
+
+.. math::  \hat f(S) = \langle f,\chi_S\rangle = 2^{-n}\sum_x f(x)\chi_S(x),
+           \qquad W^k(f) = \sum_{|S|=k}\hat f(S)^2 .
+
+With the package's indexing (:mod:`inal_tutorial.boolean`) the vector of
+:math:`\hat f(S)`, indexed by bitmasks S, is the normalized Walsh–Hadamard
+transform of the truth table, computed here in :math:`O(n2^n)` operations.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from ._validation import as_tensor, check_int, check_n, log2_length
+
+__all__ = [
+    "walsh_hadamard",
+    "walsh_coefficients",
+    "inverse_walsh",
+    "degree_profile",
+    "subset_sizes",
+    "fourier_coefficient",
+    "majority_coefficient",
+    "majority_degree_profile",
+]
+
+
+def _prepare(values, name: str, dtype: torch.dtype | None) -> tuple[torch.Tensor, int]:
+    values = as_tensor(values, name)
+    if values.ndim == 0:
+        raise ValueError(f"{name} must have a last axis of length 2^n, got a scalar")
+    if dtype is not None:
+        values = values.to(dtype)
+    n = log2_length(values.shape[-1], name)
+    return values, n
+
+
+def _fwht_inplace(v: torch.Tensor, n: int) -> torch.Tensor:
+    """Unnormalized butterfly passes on the last axis of a contiguous tensor, in place."""
+    lead = v.shape[:-1]
+    for j in range(n):
+        h = 1 << j
+        view = v.view(*lead, -1, 2, h)
+        a, b = view[..., 0, :], view[..., 1, :]
+        a.add_(b)            # a <- a + b
+        b.mul_(-2).add_(a)   # b <- (a + b) - 2b = a - b
+    return v
+
+
+def walsh_hadamard(values, dtype: torch.dtype | None = torch.float64, *,
+                   inplace: bool = False) -> torch.Tensor:
+    r"""Unnormalized Walsh–Hadamard transform :math:`(Hv)(S)=\sum_i v_i(-1)^{|i\wedge S|}` on the last axis.
+
+    :math:`H` is symmetric and :math:`H^2 = 2^n I`, so the transform is its own
+    inverse up to the factor :math:`2^n`.
+
+    Parameters
+    ----------
+    values : tensor or array-like, shape ``(..., 2**n)``
+    dtype : torch.dtype or None
+        Computation dtype (float64 default, for exact results); ``None`` keeps the input's.
+    inplace : bool
+        Overwrite ``values`` (a contiguous floating tensor of that dtype) instead of copying.
+    """
+    values, n = _prepare(values, "values", dtype)
+    if not values.is_floating_point():
+        values = values.double()
+    if not inplace or not values.is_contiguous():
+        values = values.clone(memory_format=torch.contiguous_format)
+    return _fwht_inplace(values, n)
+
+
+def walsh_coefficients(values, dtype: torch.dtype | None = torch.float64) -> torch.Tensor:
+    r"""Fourier coefficients :math:`\hat f(S)` of truth tables (last axis, length :math:`2^n`).
+
+    Entry ``S`` (a bitmask) of the result is :math:`2^{-n}\sum_i f(x(i))\chi_S(x(i))`.
+    Leading batch dimensions are transformed independently. Cost :math:`O(n2^n)` per row.
+    """
+    out = walsh_hadamard(values, dtype)
+    return out.div_(out.shape[-1])
+
+
+def inverse_walsh(coefficients, dtype: torch.dtype | None = torch.float64) -> torch.Tensor:
+    r"""Truth table from Fourier coefficients: :math:`f(x)=\sum_S\hat f(S)\chi_S(x)`."""
+    return walsh_hadamard(coefficients, dtype)
+
+
+def subset_sizes(n: int, device: str | torch.device | None = None) -> torch.Tensor:
+    """``|S|`` (popcount) of every bitmask ``S`` in ``[0, 2**n)``, as an int64 tensor."""
+    n = check_n(n, enumerate_all=True)
+    masks = torch.arange(2**n, device=device)
+    bits = (masks.unsqueeze(-1) >> torch.arange(n, device=device)) & 1
+    return bits.sum(-1)
+
+
+def degree_profile(values, *, coefficients: bool = False) -> torch.Tensor:
+    r"""Fourier weight by degree, :math:`W^k(f)=\sum_{|S|=k}\hat f(S)^2` for k = 0..n.
+
+    Parameters
+    ----------
+    values : shape ``(..., 2**n)``
+        Truth tables, or Fourier coefficients when ``coefficients=True``.
+
+    Returns
+    -------
+    torch.Tensor of shape ``(..., n + 1)`` (float64). By Parseval the entries sum to
+    :math:`\langle f,f\rangle` (1 for a :math:`\pm1` function).
+    """
+    coeffs = walsh_coefficients(values) if not coefficients else _prepare(values, "values",
+                                                                          torch.float64)[0]
+    n = coeffs.shape[-1].bit_length() - 1
+    sizes = subset_sizes(n, device=coeffs.device)
+    squared = coeffs.square()
+    out = torch.zeros(*squared.shape[:-1], n + 1, dtype=squared.dtype, device=squared.device)
+    return out.index_add_(-1, sizes, squared)
+
+
+def fourier_coefficient(values, subset) -> torch.Tensor:
+    r""":math:`\hat f(S)=2^{-n}\sum_x f(x)\chi_S(x)` for one subset, by direct summation (O(2^n))."""
+    values, n = _prepare(values, "values", torch.float64)
+    from .boolean import subset_to_mask
+
+    mask = subset_to_mask(subset, n)
+    signs = 1.0 - 2.0 * (_popcount(torch.arange(2**n) & mask) % 2).double()
+    return (values * signs).mean(-1)
+
+
+def _popcount(masks: torch.Tensor) -> torch.Tensor:
+    """Popcount of each entry of a non-negative int64 tensor."""
+    count = torch.zeros_like(masks)
+    m = masks.clone()
+    while bool((m > 0).any()):
+        count += m & 1
+        m >>= 1
+    return count
+
+
+def majority_coefficient(n: int, k: int) -> float:
+    r"""Closed form of :math:`\widehat{\mathrm{Maj}_n}(S)` for any :math:`|S| = k`, n odd.
+
+    .. math:: \widehat{\mathrm{Maj}_n}(S) = (-1)^{\frac{k-1}{2}}
+              \frac{\binom{(n-1)/2}{(k-1)/2}}{\binom{n-1}{k-1}}\cdot
+              \frac{2}{2^{n}}\binom{n-1}{\frac{n-1}{2}}
+
+    for odd k, and 0 for even k (majority is odd).
+    """
+    n = check_int(n, "n", low=1, high=10_000)
+    if n % 2 == 0:
+        raise ValueError(f"n must be odd for the majority closed form, got {n}")
+    k = check_int(k, "k", low=0, high=n)
+    if k % 2 == 0:
+        return 0.0
+    h = (n - 1) // 2
+    # Exact rational arithmetic first, so large n neither overflows nor loses digits.
+    from fractions import Fraction
+
+    value = Fraction(math.comb(h, (k - 1) // 2), math.comb(n - 1, k - 1))
+    value *= Fraction(2 * math.comb(n - 1, h), 2**n)
+    return float((-1) ** ((k - 1) // 2) * value)
+
+
+def majority_degree_profile(n: int) -> np.ndarray:
+    r""":math:`W^k(\mathrm{Maj}_n) = \binom{n}{k}\widehat{\mathrm{Maj}_n}(S)^2` for k = 0..n (n odd)."""
+    n = check_int(n, "n", low=1, high=10_000)
+    return np.array([math.comb(n, k) * majority_coefficient(n, k) ** 2 for k in range(n + 1)])
