@@ -12,6 +12,7 @@ from .convnets import *  # noqa: F403
 from .data import *  # noqa: F403
 from .experiments import *  # noqa: F403
 from .fourier import *  # noqa: F403
+from .lower_bound import *  # noqa: F403
 from .networks import *  # noqa: F403
 from .plotting import use_book_style
 from .random import make_generator, spawn_seeds
