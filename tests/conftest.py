@@ -1,0 +1,10 @@
+"""Shared test settings: float64 where exactness matters, deterministic torch."""
+
+import pytest
+import torch
+
+
+@pytest.fixture(autouse=True)
+def _deterministic():
+    torch.manual_seed(0)
+    yield
