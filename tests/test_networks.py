@@ -74,7 +74,7 @@ def test_bias_laws():
 def test_first_layer_mask_hides_coordinates():
     net = it.MLPEnsemble(6, (12,), n_models=3, first_layer_mask=[1, 4], seed=0,
                          dtype=torch.float64)
-    w = net.first_layer_weights()
+    w = net.first_layer_weights().detach()
     assert float(w[:, :, [0, 2, 3, 5]].abs().max()) == 0.0
     # Fan-in is the number of visible coordinates.
     big = it.MLPEnsemble(60, (5000,), n_models=1, first_layer_mask=range(10), seed=1,
