@@ -33,8 +33,12 @@ __all__ = ["ACTIVATIONS", "INITIALIZATIONS", "BIAS_LAWS", "MLPEnsemble", "activa
 
 
 def _sign(z: torch.Tensor) -> torch.Tensor:
-    # sign(0) = +1, so the activation is +-1 valued everywhere.
-    return torch.where(z >= 0, 1.0, -1.0).to(z.dtype)
+    # sign(0) = +1, so the activation is +-1 valued everywhere. A pre-activation that is 0
+    # in exact arithmetic (e.g. Rademacher weights +-1/sqrt(n) on a balanced input) comes
+    # out as +-(a few ulps) after rounding, so "0" means |z| <= 64 machine epsilons: ties
+    # then go to +1 whatever the summation order (float32 errors measured <= 3e-7).
+    tol = 64 * torch.finfo(z.dtype).eps if z.is_floating_point() else 0
+    return torch.where(z >= -tol, 1.0, -1.0).to(z.dtype)
 
 
 #: Activation functions by name.
