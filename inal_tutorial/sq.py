@@ -1,3 +1,839 @@
-"""Placeholder: filled in by the issue that owns this module."""
+r"""Cross-predictability, orbits of targets, and statistical queries.
 
-__all__: list[str] = []
+**Cross-predictability.** For a distribution of targets F on :math:`\{-1,+1\}^n`,
+
+.. math:: \mathrm{CP} = \mathbb{E}_{F,F'}\big[\langle F,F'\rangle^2\big],
+          \qquad F, F' \text{ i.i.d.}
+
+(the pair may coincide, so the diagonal counts: a class of m orthonormal
+functions has CP = 1/m). All :math:`2^n` parities have CP :math:`2^{-n}`, the
+:math:`\binom nk` parities of degree k have CP :math:`1/\binom nk`.
+
+**Orbits.** For a group G acting on inputs (:mod:`inal_tutorial.symmetry`) the
+orbit of f is :math:`\{f\circ g: g\in G\}`. Drawing :math:`g` uniformly from G and
+taking :math:`F=f\circ g` gives the *uniform distribution on the orbit*: the
+elements g with :math:`f\circ g = f\circ g_0` form the coset
+:math:`\mathrm{Stab}(f)\,g_0`, so every function of the orbit is hit by exactly
+:math:`|\mathrm{Stab}(f)|` group elements. Since :math:`\langle f\circ g,f\circ g'\rangle
+= \langle f, f\circ(g'g^{-1})\rangle` and :math:`g'g^{-1}` is uniform on G,
+
+.. math:: \mathrm{CP}(\text{orbit of } f) = \mathbb{E}_{h\sim G}\,\langle f, f\circ h\rangle^2 .
+
+For signed permutations :math:`h=(\pi,s)`, averaging over s kills every cross term
+and averaging over :math:`\pi` spreads :math:`\hat f(S)^2` evenly over the sets of
+size :math:`|S|`, which gives the exact closed form
+
+.. math:: \mathrm{CP}_{\pm\mathrm{perm}}(f) = \sum_{k=0}^n \frac{W^k(f)^2}{\binom nk}.
+
+For sign flips alone the closed form is :math:`\sum_S\hat f(S)^4`; for permutations
+alone there is none in general (a symmetric function has CP 1).
+
+**Statistical queries.** An SQ oracle with tolerance :math:`\tau` answers a query
+:math:`\varphi:\{\pm1\}^n\times\{\pm1\}\to[-1,1]` with any number within :math:`\tau`
+of :math:`\mathbb{E}_x\varphi(x,f(x))`. For orthonormal :math:`f_1,\dots,f_d` and a
+query g with :math:`\|g\|\le1`, Bessel's inequality :math:`\sum_i\langle g,f_i\rangle^2\le1`
+means fewer than :math:`1/\tau^2` of the :math:`f_i` have :math:`|\langle g,f_i\rangle|>\tau`,
+whence the counting bound of :func:`counting_bound`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ._validation import (
+    as_tensor,
+    check_choice,
+    check_float,
+    check_int,
+    check_n,
+    log2_length,
+)
+from .boolean import BooleanTarget, all_inputs, truth_table
+from .fourier import degree_profile, inverse_walsh, subset_sizes, walsh_coefficients
+from .random import SeedLike, make_generator
+from .symmetry import GROUPS, group_elements, group_order, sample_group, table_index_maps
+
+__all__ = [
+    "cross_predictability",
+    "max_mean_squared_correlation",
+    "parity_class_tables",
+    "parity_class_cp",
+    "parity_sq_dimension",
+    "CPEstimate",
+    "ORBIT_CP_METHODS",
+    "orbit_tables",
+    "orbit_cross_predictability",
+    "signed_orbit_cp_formula",
+    "sign_flip_orbit_cp_formula",
+    "orbit_cp_from_profile",
+    "orbit_cp_upper_bound",
+    "ORACLE_MODES",
+    "SQOracle",
+    "counting_bound",
+    "ParitySearchResult",
+    "parity_scan_learner",
+    "parity_group_test_learner",
+    "LowDegreeResult",
+    "low_degree_learner",
+    "orbit_cp_versus_n",
+    "query_count_experiment",
+]
+
+_Z95 = 1.959963984540054
+#: Largest number of table entries (rows x 2^n) built at once by the enumerations here.
+_MAX_ENTRIES = 1 << 27
+
+
+# ---------------------------------------------------------------------------
+# Cross-predictability of a finite class
+# ---------------------------------------------------------------------------
+
+
+def _as_tables(tables, name: str = "tables") -> torch.Tensor:
+    """Validate a class of truth tables: a (m, 2^n) array, or a list of tables or targets."""
+    if isinstance(tables, (list, tuple)):
+        if len(tables) == 0:
+            raise ValueError(f"{name} must not be empty: a class needs at least one function")
+        rows = []
+        for i, t in enumerate(tables):
+            row = truth_table(t) if isinstance(t, BooleanTarget) else as_tensor(
+                t, f"{name}[{i}]", dtype=torch.float64)
+            if row.ndim != 1:
+                raise ValueError(f"{name}[{i}] must be one truth table (1-D), got shape "
+                                 f"{tuple(row.shape)}")
+            rows.append(row)
+        lengths = sorted({r.shape[0] for r in rows})
+        if len(lengths) > 1:
+            raise ValueError(f"{name} have unequal lengths {lengths}: every truth table of a "
+                             "class must have the same length 2^n")
+        out = torch.stack(rows)
+    else:
+        out = as_tensor(tables, name, dtype=torch.float64)
+    if out.ndim != 2:
+        raise ValueError(f"{name} must have shape (m, 2^n): one truth table per row, got shape "
+                         f"{tuple(out.shape)}")
+    if out.shape[0] == 0:
+        raise ValueError(f"{name} must not be empty: a class needs at least one function")
+    log2_length(out.shape[1], f"each row of {name}")
+    return out
+
+
+def cross_predictability(tables, *, chunk_size: int | None = None) -> float:
+    r"""Cross-predictability of the uniform distribution on the rows of ``tables``.
+
+    .. math:: \mathrm{CP} = \frac1{m^2}\sum_{i,j=1}^m\langle F_i,F_j\rangle^2
+              = \frac{\|TT^\top\|_F^2}{m^2N^2} = \frac{\|T^\top T\|_F^2}{m^2N^2},
+
+    with T the :math:`m\times N` matrix of truth tables (:math:`N=2^n`) and
+    :math:`\langle F,G\rangle = \frac1N\sum_x F(x)G(x)`. The pair (i, j) runs over all
+    :math:`m^2` ordered pairs, diagonal included. The smaller of the two Gram
+    matrices is formed, in chunks of rows, so neither an :math:`m\times m` matrix nor a
+    copy of T is held when m is large. Repeated rows count with their multiplicity.
+
+    Parameters
+    ----------
+    tables : array-like of shape ``(m, 2**n)``, or a list of truth tables or targets
+        Real values (usually :math:`\pm1`).
+    chunk_size : int, optional
+        Rows per chunk (default: keep each chunk below about 4 million entries).
+
+    Returns
+    -------
+    float
+    """
+    t = _as_tables(tables)
+    m, size = t.shape
+    dual = m > size          # accumulate the N x N matrix T^T T instead of the m x m one
+    inner = size if dual else m
+    rows = max(1, (1 << 22) // inner) if chunk_size is None else check_int(
+        chunk_size, "chunk_size", low=1)
+    total = 0.0
+    if dual:
+        gram = torch.zeros(size, size, dtype=torch.float64)
+        for start in range(0, m, rows):
+            block = t[start:start + rows]
+            gram += block.T @ block
+        total = float(gram.square().sum())
+    else:
+        for start in range(0, m, rows):
+            block = t[start:start + rows] @ t.T
+            total += float(block.square().sum())
+    return total / (m * size) ** 2
+
+
+def max_mean_squared_correlation(tables) -> float:
+    r""":math:`\sup_{h\ne0}\mathbb{E}_F\langle F,h\rangle^2/\|h\|^2` over the uniform distribution on the rows.
+
+    It equals :math:`\lambda_{\max}(T^\top T/m)/N`: the best any fixed predictor h can
+    correlate, on average, with a random member of the class. Since the largest
+    eigenvalue is at most the Frobenius norm, it is at most :math:`\sqrt{\mathrm{CP}}`.
+    """
+    t = _as_tables(tables)
+    m, size = t.shape
+    small = t @ t.T if m <= size else t.T @ t
+    return float(torch.linalg.eigvalsh(small / m)[-1]) / size
+
+
+@functools.lru_cache(maxsize=8)
+def _parity_lookup(n: int) -> torch.Tensor:
+    """(popcount of v) mod 2 for every v in [0, 2^n), as int64."""
+    values = torch.arange(2**n)
+    out = torch.zeros_like(values)
+    for j in range(n):
+        out ^= (values >> j) & 1
+    return out
+
+
+def _parity_rows(masks: torch.Tensor, n: int) -> torch.Tensor:
+    r"""Truth tables of :math:`\chi_S` for the bitmasks S in ``masks``: shape ``(len(masks), 2**n)``."""
+    return 1.0 - 2.0 * _parity_lookup(n)[masks.unsqueeze(1) & torch.arange(2**n)].double()
+
+
+def _subset_masks(n: int, k: int | None) -> torch.Tensor:
+    masks = torch.arange(2**n)
+    return masks if k is None else masks[subset_sizes(n) == k]
+
+
+def parity_class_tables(n: int, k: int | None = None) -> torch.Tensor:
+    r"""Truth tables of all parities :math:`\chi_S` (k None) or of those with :math:`|S|=k`.
+
+    Row r is :math:`\chi_{S_r}(x(i)) = (-1)^{|i\wedge S_r|}`, the masks :math:`S_r` in
+    increasing order. Shape ``(2**n, 2**n)`` or ``(comb(n, k), 2**n)``, float64.
+    """
+    n = check_n(n, enumerate_all=True)
+    if k is not None:
+        k = check_int(k, "k", low=0, high=n)
+    masks = _subset_masks(n, k)
+    if masks.shape[0] * 2**n > _MAX_ENTRIES:
+        raise ValueError(f"the class has {masks.shape[0]} parities on n={n} bits: "
+                         f"{masks.shape[0]} x 2^{n} entries is too large to build")
+    return _parity_rows(masks, n)
+
+
+def parity_class_cp(n: int, k: int | None = None) -> float:
+    r"""Closed form: :math:`2^{-n}` for all parities, :math:`1/\binom nk` for degree-k parities.
+
+    Parities are orthonormal, so only the diagonal pairs (F = F') contribute:
+    CP = 1/(size of the class).
+    """
+    n = check_n(n)
+    if k is None:
+        return 2.0**-n
+    k = check_int(k, "k", low=0, high=n)
+    return 1.0 / math.comb(n, k)
+
+
+def parity_sq_dimension(n: int, k: int | None = None) -> int:
+    r"""SQ dimension of the parities on n bits: :math:`2^n`, or :math:`\binom nk` for degree k.
+
+    The SQ dimension of a class is the largest d such that it contains
+    :math:`f_1,\dots,f_d` with :math:`|\langle f_i,f_j\rangle|\le 1/d` for all
+    :math:`i\ne j` (Blum et al., 1994). Parities are pairwise orthogonal, so the whole
+    class qualifies, and no larger set exists.
+    """
+    n = check_n(n)
+    if k is None:
+        return 2**n
+    k = check_int(k, "k", low=0, high=n)
+    return math.comb(n, k)
+
+
+# ---------------------------------------------------------------------------
+# Orbits and their cross-predictability
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class CPEstimate:
+    """A cross-predictability value with its uncertainty.
+
+    Attributes
+    ----------
+    value : float
+    stderr : float
+        Standard error (0 for the exact methods).
+    method : str
+        One of :data:`ORBIT_CP_METHODS`.
+    group : str
+    n_samples : int or None
+        Monte Carlo sample size (None when exact).
+    orbit_size : int or None
+        Number of distinct functions in the orbit (``"enumerate_orbit"`` only).
+    """
+
+    value: float
+    stderr: float
+    method: str
+    group: str
+    n_samples: int | None = None
+    orbit_size: int | None = None
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        """Normal 95 % confidence interval (a single point for the exact methods)."""
+        return (self.value - _Z95 * self.stderr, self.value + _Z95 * self.stderr)
+
+    def __str__(self) -> str:
+        if self.n_samples is None:
+            return f"CP = {self.value:.4g} ({self.method}, {self.group})"
+        lo, hi = self.ci
+        return (f"CP = {self.value:.4g} ± {self.stderr:.2g} (95% CI [{lo:.3g}, {hi:.3g}], "
+                f"{self.n_samples} pairs, {self.group})")
+
+
+#: How :func:`orbit_cross_predictability` can compute an orbit's CP.
+ORBIT_CP_METHODS = ("formula", "enumerate_group", "enumerate_orbit", "monte_carlo")
+
+
+def _as_table(target_or_table, name: str = "target") -> torch.Tensor:
+    if isinstance(target_or_table, BooleanTarget):
+        return truth_table(target_or_table)
+    table = as_tensor(target_or_table, name, dtype=torch.float64)
+    if table.ndim != 1:
+        raise ValueError(f"{name} must be a BooleanTarget or one truth table (1-D), got shape "
+                         f"{tuple(table.shape)}")
+    log2_length(table.shape[0], name)
+    return table
+
+
+def _batch_rows(size: int) -> int:
+    return max(1, (1 << 21) // size)
+
+
+def orbit_tables(target, group: str = "signed_permutations", *, unique: bool = True
+                 ) -> torch.Tensor:
+    r"""Truth tables of the orbit :math:`\{f\circ g: g\in G\}`, shape ``(m, 2**n)``.
+
+    With ``unique=True`` every distinct function appears once (rows sorted); with
+    ``unique=False`` there is one row per group element, in the order of
+    :func:`~inal_tutorial.symmetry.group_elements`, so each function appears
+    :math:`|\mathrm{Stab}(f)|` times. Both give the same :func:`cross_predictability`
+    (see the module docstring). For small groups only: at most :math:`2^{27}` entries.
+    """
+    table = _as_table(target)
+    n = log2_length(table.shape[0], "target")
+    group = check_choice(group, "group", GROUPS)
+    order = group_order(n, group)
+    if order * 2**n > _MAX_ENTRIES:
+        raise ValueError(f"the {group} orbit on n={n} bits needs {order} x 2^{n} entries: too "
+                         "many; use orbit_cross_predictability(method='monte_carlo')")
+    blocks = []
+    for perms, signs in group_elements(n, group, batch_size=_batch_rows(2**n)):
+        rows = table[table_index_maps(perms, signs)]
+        blocks.append(torch.unique(rows, dim=0) if unique else rows)
+    out = torch.cat(blocks)
+    return torch.unique(out, dim=0) if unique else out
+
+
+def signed_orbit_cp_formula(target) -> float:
+    r"""Exact CP of the orbit of f under signed permutations: :math:`\sum_k W^k(f)^2/\binom nk`.
+
+    Derivation: with :math:`h=(\pi,s)` uniform, :math:`\widehat{f\circ h}(T)=
+    \chi_{\pi^{-1}(T)}(s)\,\hat f(\pi^{-1}(T))`. Averaging :math:`\langle f,f\circ h\rangle^2`
+    over s leaves :math:`\sum_T\hat f(T)^2\hat f(\pi^{-1}T)^2`, and averaging over
+    :math:`\pi` replaces :math:`\hat f(\pi^{-1}T)^2` by :math:`W^{|T|}(f)/\binom n{|T|}`.
+    It is the CP of the uniform distribution on the group, which is also the uniform
+    distribution on the distinct functions of the orbit.
+
+    Parameters
+    ----------
+    target : BooleanTarget or truth table of length 2^n
+    """
+    return orbit_cp_from_profile(degree_profile(_as_table(target)).numpy())
+
+
+def orbit_cp_from_profile(profile, n: int | None = None) -> float:
+    r""":math:`\sum_k W^k(f)^2/\binom nk` from a degree profile :math:`(W^0,\dots,W^d)`.
+
+    With ``n`` larger than d the profile is that of f embedded on n input bits (read
+    from d of them; its Fourier coefficients, hence its profile, do not change), so
+    this is the signed-permutation orbit CP of f on n bits (e.g. n = 2d for the
+    embedding of :class:`~inal_tutorial.boolean.Embedded`).
+    """
+    weights = np.asarray(as_tensor(profile, "profile", dtype=torch.float64))
+    if weights.ndim != 1 or weights.shape[0] < 1:
+        raise ValueError(f"profile must be a 1-D array (W^0, ..., W^d), got shape {weights.shape}")
+    if np.any(weights < -1e-12):
+        raise ValueError("profile entries are Fourier weights and must be >= 0")
+    d = weights.shape[0] - 1
+    n = max(d, 1) if n is None else check_int(n, "n", low=max(d, 1))
+    return float(sum(weights[k] ** 2 / math.comb(n, k) for k in range(d + 1)))
+
+
+def sign_flip_orbit_cp_formula(target) -> float:
+    r"""Exact CP of the orbit of f under sign flips: :math:`\sum_S\hat f(S)^4`.
+
+    :math:`\langle f, f(s\odot\cdot)\rangle=\sum_S\hat f(S)^2\chi_S(s)`; its square averaged over
+    uniform s is :math:`\sum_S\hat f(S)^4` by orthonormality of the :math:`\chi_S`.
+    """
+    return float(walsh_coefficients(_as_table(target)).pow(4).sum())
+
+
+def orbit_cp_upper_bound(profile, cutoff: int, n: int | None = None) -> float:
+    r"""Upper bound on the signed-permutation orbit CP that uses only low and high degrees.
+
+    For :math:`0\le K<n/2` (``cutoff``) and :math:`\|f\|^2=\sum_kW^k(f)`,
+
+    .. math:: \sum_k\frac{W^k(f)^2}{\binom nk}\ \le\ \sum_{k\le K}\frac{W^k(f)^2}{\binom nk}
+              + \frac{\|f\|^4}{\binom n{K+1}} + \sum_{k\ge n-K}W^k(f)^2,
+
+    because :math:`\binom nk\ge\binom n{K+1}` for :math:`K<k<n-K` and
+    :math:`\sum_k (W^k)^2\le(\sum_kW^k)^2`. Small low-degree weight makes the first term
+    small, the second is small for any bounded f, and the third is the *exception*:
+    weight near degree n. For f embedded on n bits out of 2n the last term vanishes.
+    ``n`` defaults to ``len(profile) - 1`` (pass a larger n for an embedded f).
+    """
+    weights = np.asarray(as_tensor(profile, "profile", dtype=torch.float64))
+    if weights.ndim != 1 or weights.shape[0] < 1:
+        raise ValueError(f"profile must be a 1-D array (W^0, ..., W^d), got shape {weights.shape}")
+    d = weights.shape[0] - 1
+    n = max(d, 1) if n is None else check_int(n, "n", low=max(d, 1))
+    cutoff = check_int(cutoff, "cutoff", low=0, high=(n - 1) // 2)
+    padded = np.zeros(n + 1)
+    padded[: d + 1] = weights
+    low = sum(padded[k] ** 2 / math.comb(n, k) for k in range(cutoff + 1))
+    high = float(np.sum(padded[n - cutoff:] ** 2))
+    return float(low + padded.sum() ** 2 / math.comb(n, cutoff + 1) + high)
+
+
+def _inner_with_moved(table: torch.Tensor, reference: torch.Tensor, perms: torch.Tensor,
+                      signs: torch.Tensor) -> torch.Tensor:
+    r""":math:`\langle \text{reference}, f\circ g_b\rangle` for each g_b of the batch."""
+    moved = table[table_index_maps(perms, signs)]                  # (B, N)
+    return moved @ reference / table.shape[0]
+
+
+def orbit_cross_predictability(target, group: str = "signed_permutations",
+                               method: str = "enumerate_group", *, n_samples: int = 2000,
+                               seed: SeedLike = 0, progress: bool = False) -> CPEstimate:
+    r"""Cross-predictability of the uniform distribution on the orbit of f under ``group``.
+
+    Methods (:data:`ORBIT_CP_METHODS`), which must agree:
+
+    * ``"formula"``: :func:`signed_orbit_cp_formula` (signed permutations) or
+      :func:`sign_flip_orbit_cp_formula` (sign flips); there is no closed form for
+      permutations alone.
+    * ``"enumerate_group"``: :math:`\frac1{|G|}\sum_{h\in G}\langle f,f\circ h\rangle^2`,
+      exact (cost :math:`|G|\,2^n`; small n only).
+    * ``"enumerate_orbit"``: the definition itself, :func:`cross_predictability` of the
+      distinct functions of the orbit (:func:`orbit_tables`).
+    * ``"monte_carlo"``: the mean of :math:`\langle f\circ g,f\circ g'\rangle^2` over
+      ``n_samples`` independent uniform pairs :math:`(g,g')`, with its standard error;
+      cost :math:`O(n_{\text{samples}}2^n)`, for any n up to about 20.
+
+    Parameters
+    ----------
+    target : BooleanTarget or truth table of length 2^n
+    group : {"permutations", "sign_flips", "signed_permutations"}
+    method : str
+    n_samples : int
+        Number of pairs for ``"monte_carlo"`` (>= 2).
+    seed : int or torch.Generator
+        Seed of the Monte Carlo pairs.
+
+    Returns
+    -------
+    CPEstimate
+    """
+    group = check_choice(group, "group", GROUPS)
+    method = check_choice(method, "method", ORBIT_CP_METHODS)
+    table = _as_table(target)
+    n = log2_length(table.shape[0], "target")
+    if method == "formula":
+        if group == "permutations":
+            raise ValueError("there is no closed form for the orbit under permutations alone; "
+                             "use method='enumerate_group' or 'monte_carlo'")
+        value = (signed_orbit_cp_formula(table) if group == "signed_permutations"
+                 else sign_flip_orbit_cp_formula(table))
+        return CPEstimate(value, 0.0, method, group)
+    if method == "enumerate_orbit":
+        orbit = orbit_tables(table, group, unique=True)
+        return CPEstimate(cross_predictability(orbit), 0.0, method, group,
+                          orbit_size=orbit.shape[0])
+    if method == "enumerate_group":
+        order = group_order(n, group)
+        if order * 2**n > _MAX_ENTRIES:
+            raise ValueError(f"enumerating the {group} group on n={n} bits means {order} x 2^{n}"
+                             " table entries: too many; use method='monte_carlo'")
+        total = 0.0
+        batches = group_elements(n, group, batch_size=_batch_rows(2**n))
+        for perms, signs in tqdm(batches, disable=not progress, desc="group", leave=False):
+            total += float(_inner_with_moved(table, table, perms, signs).square().sum())
+        return CPEstimate(total / order, 0.0, method, group)
+    n_samples = check_int(n_samples, "n_samples", low=2, high=10**8)
+    if n > 22:
+        raise ValueError(f"Monte Carlo over the orbit enumerates 2^n inputs per sample: n must "
+                         f"be at most 22, got {n}")
+    gen = make_generator(seed)
+    rows = _batch_rows(2**n)
+    values = []
+    for start in tqdm(range(0, n_samples, rows), disable=not progress, desc="pairs", leave=False):
+        size = min(rows, n_samples - start)
+        perms_a, signs_a = sample_group(n, size, group, gen)
+        perms_b, signs_b = sample_group(n, size, group, gen)
+        first = table[table_index_maps(perms_a, signs_a)]
+        second = table[table_index_maps(perms_b, signs_b)]
+        values.append(((first * second).mean(dim=1)).square())
+    values = torch.cat(values)
+    return CPEstimate(float(values.mean()), float(values.std() / math.sqrt(n_samples)), method,
+                      group, n_samples=n_samples)
+
+
+# ---------------------------------------------------------------------------
+# A simulated statistical-query oracle
+# ---------------------------------------------------------------------------
+
+#: How :class:`SQOracle` picks an answer within the tolerance.
+ORACLE_MODES = ("adversarial", "random")
+
+
+class SQOracle:
+    r"""A statistical-query oracle for a target f under the uniform input distribution.
+
+    A query :math:`\varphi(x,y)` with values in [-1, 1] is answered with a number within
+    :math:`\tau` of :math:`\mathbb{E}_x\varphi(x,f(x))` (computed exactly over all
+    :math:`2^n` inputs). Every answer increments :attr:`n_queries`.
+
+    Parameters
+    ----------
+    target : BooleanTarget or truth table of length 2^n
+    tau : float
+        Tolerance, :math:`0<\tau<1`.
+    mode : {"adversarial", "random"}
+        ``"adversarial"``: the answer is the point of :math:`[v-\tau,v+\tau]` (v the true
+        value) closest to the *uninformative* value :math:`v_0=\mathbb{E}_x\frac{\varphi(x,1)+
+        \varphi(x,-1)}2`, what the query would return if the labels were fair coins
+        independent of x (0 for a correlational query). It reveals about f only what
+        the tolerance forces it to. ``"random"``: :math:`v+\tau U` with U uniform on
+        [-1, 1], drawn from ``seed``.
+    seed : int or torch.Generator
+    """
+
+    def __init__(self, target, tau: float, mode: str = "adversarial", seed: SeedLike = 0):
+        self._table = _as_table(target)
+        self.n = log2_length(self._table.shape[0], "target")
+        self.tau = check_float(tau, "tau", low=0.0, high=1.0, low_open=True, high_open=True)
+        self.mode = check_choice(mode, "mode", ORACLE_MODES)
+        self._gen = make_generator(seed)
+        self.n_queries = 0
+        self._inputs: torch.Tensor | None = None
+        self._coefficients: torch.Tensor | None = None
+
+    def reset(self) -> None:
+        """Set the query counter back to zero."""
+        self.n_queries = 0
+
+    def _answer(self, true: torch.Tensor, null: torch.Tensor) -> torch.Tensor:
+        self.n_queries += int(true.numel())
+        if self.mode == "adversarial":
+            return torch.minimum(torch.maximum(null, true - self.tau), true + self.tau)
+        noise = 2 * torch.rand(true.shape, generator=self._gen, dtype=torch.float64) - 1
+        return true + self.tau * noise
+
+    @staticmethod
+    def _check_bounded(values: torch.Tensor, name: str) -> None:
+        if not bool(torch.isfinite(values).all()):
+            raise ValueError(f"{name} returned NaN or infinite values")
+        if bool((values.abs() > 1 + 1e-12).any()):
+            raise ValueError(f"{name} must take values in [-1, 1] (a statistical query is "
+                             f"bounded), got values up to {float(values.abs().max()):.4g}")
+
+    def query(self, phi: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> float:
+        r"""Answer the statistical query :math:`\mathbb{E}_x\varphi(x,f(x))` within :math:`\tau`.
+
+        ``phi(x, y)`` takes inputs ``x`` of shape ``(2**n, n)`` and labels ``y`` of shape
+        ``(2**n,)`` (float64) and returns values in [-1, 1] of shape ``(2**n,)``.
+        """
+        if not callable(phi):
+            raise TypeError(f"phi must be callable phi(x, y), got {type(phi).__name__}")
+        if self._inputs is None:
+            self._inputs = all_inputs(self.n, dtype=torch.float64)
+        x = self._inputs
+        values = {}
+        for label, y in (("f", self._table), ("+1", torch.ones_like(self._table)),
+                         ("-1", -torch.ones_like(self._table))):
+            out = torch.as_tensor(phi(x, y), dtype=torch.float64)
+            if out.shape != y.shape:
+                raise ValueError(f"phi(x, y) must return shape {tuple(y.shape)}, got "
+                                 f"{tuple(out.shape)}")
+            self._check_bounded(out, "phi")
+            values[label] = out
+        true = values["f"].mean()
+        null = 0.5 * (values["+1"].mean() + values["-1"].mean())
+        return float(self._answer(true, null))
+
+    def correlational_query(self, g) -> float | torch.Tensor:
+        r"""Answer :math:`\langle g,f\rangle=\mathbb{E}_x g(x)f(x)` within :math:`\tau` (uninformative value 0).
+
+        ``g`` is a truth table of length :math:`2^n` with values in [-1, 1], a batch of them
+        of shape ``(q, 2**n)`` (q queries, q answers), or a BooleanTarget. For
+        :math:`\pm1` labels every query is correlational up to a target-independent part:
+        :math:`\varphi(x,y) = \varphi_0(x) + y\,\varphi_1(x)`.
+        """
+        g = truth_table(g) if isinstance(g, BooleanTarget) else as_tensor(
+            g, "g", dtype=torch.float64)
+        if g.ndim not in (1, 2) or g.shape[-1] != self._table.shape[0]:
+            raise ValueError(f"g must have shape (2^n,) = ({self._table.shape[0]},) or (q, 2^n), "
+                             f"got {tuple(g.shape)}")
+        self._check_bounded(g, "g")
+        true = g @ self._table / self._table.shape[0]
+        answer = self._answer(true, torch.zeros_like(true))
+        return float(answer) if g.ndim == 1 else answer
+
+    def parity_query(self, masks) -> float:
+        r"""Answer the correlational query :math:`g_B=\frac1{|B|}\sum_{S\in B}\chi_S` within :math:`\tau`.
+
+        ``masks`` is one bitmask S or a non-empty sequence B of distinct bitmasks. The
+        query function is bounded by 1 and the true value is
+        :math:`\frac1{|B|}\sum_{S\in B}\hat f(S)`, read from the target's Walsh transform
+        (computed once), so the answer equals ``correlational_query`` of the averaged
+        truth table without building it. Counts as one query.
+        """
+        if isinstance(masks, (int, np.integer)) and not isinstance(masks, bool):
+            masks = [int(masks)]
+        masks = torch.as_tensor(masks, dtype=torch.long).reshape(-1)
+        if masks.numel() == 0:
+            raise ValueError("masks must name at least one parity")
+        if bool(((masks < 0) | (masks >= 2**self.n)).any()):
+            raise ValueError(f"masks must be bitmasks in [0, 2^{self.n}), got "
+                             f"{masks.min().item()}..{masks.max().item()}")
+        if torch.unique(masks).numel() != masks.numel():
+            raise ValueError("masks must be distinct")
+        if self._coefficients is None:
+            self._coefficients = walsh_coefficients(self._table)
+        true = self._coefficients[masks].mean()
+        return float(self._answer(true, torch.zeros_like(true)))
+
+    def __repr__(self) -> str:
+        return (f"SQOracle(n={self.n}, tau={self.tau:g}, mode={self.mode!r}, "
+                f"n_queries={self.n_queries})")
+
+
+def counting_bound(d: int, tau: float) -> float:
+    r"""Fewest queries that can identify a target among d orthonormal functions: :math:`(d-1)\tau^2`.
+
+    Against the adversarial oracle, a query g with :math:`\|g\|\le1` is answered with 0
+    unless :math:`|\langle g,f\rangle|>\tau`, and by Bessel's inequality
+    :math:`\sum_i\langle g,f_i\rangle^2\le1` fewer than :math:`1/\tau^2` candidates have that
+    property. After q queries more than :math:`d-q/\tau^2` candidates are consistent with
+    every answer, so identification needs :math:`q>(d-1)\tau^2\ (\ge d\tau^2-1)`. The
+    argument holds for any learner, adaptive or not.
+    """
+    d = check_int(d, "d", low=1)
+    tau = check_float(tau, "tau", low=0.0, high=1.0, low_open=True, high_open=True)
+    return (d - 1) * tau**2
+
+
+# ---------------------------------------------------------------------------
+# Simple SQ learners
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class ParitySearchResult:
+    """Outcome of a parity learner.
+
+    Attributes
+    ----------
+    mask : int
+        The bitmask of the support found.
+    n_queries : int
+        Queries spent by this run.
+    candidates : int
+        Size d of the class searched.
+    """
+
+    mask: int
+    n_queries: int
+    candidates: int
+
+
+def _check_learner_oracle(oracle) -> SQOracle:
+    if not isinstance(oracle, SQOracle):
+        raise TypeError(f"oracle must be an SQOracle, got {type(oracle).__name__}")
+    if oracle.tau >= 0.5:
+        raise ValueError(f"this learner separates answers near 1 from answers near 0 and needs "
+                         f"tau < 1/2, got tau={oracle.tau:g}")
+    return oracle
+
+
+def _candidate_masks(n: int, k: int | None) -> torch.Tensor:
+    if k is not None:
+        k = check_int(k, "k", low=0, high=n)
+    return _subset_masks(n, k)
+
+
+def parity_scan_learner(oracle: SQOracle, k: int | None = None) -> ParitySearchResult:
+    r"""Find a parity by asking :math:`\langle\chi_S,f\rangle` for one candidate S after another.
+
+    Candidates: all :math:`\chi_S` (k None) or those with :math:`|S|=k`, in increasing
+    mask order. The answer is near 1 for the target and within :math:`\tau` of 0
+    otherwise, so the first answer above 1/2 identifies it; if d - 1 candidates
+    fail, the last one is the target without a query. Worst case d - 1 queries.
+    """
+    oracle = _check_learner_oracle(oracle)
+    masks = _candidate_masks(oracle.n, k)
+    start = oracle.n_queries
+    for mask in masks[:-1].tolist():
+        if oracle.parity_query(mask) > 0.5:
+            return ParitySearchResult(mask, oracle.n_queries - start, masks.shape[0])
+    return ParitySearchResult(int(masks[-1]), oracle.n_queries - start, masks.shape[0])
+
+
+def parity_group_test_learner(oracle: SQOracle, k: int | None = None) -> ParitySearchResult:
+    r"""Find a parity by testing groups of candidates at once, then bisecting.
+
+    The query :math:`g_B=\frac1{|B|}\sum_{S\in B}\chi_S` is bounded by 1 and
+    :math:`\langle g_B,\chi_{S^*}\rangle = 1/|B|` if :math:`S^*\in B`, 0 otherwise. With
+    :math:`|B|<1/(2\tau)` the two cases stay apart by more than the tolerance, so the
+    learner scans groups of the largest such size m and bisects the group that
+    answers: about :math:`d/m+\log_2 m\approx 2\tau d` queries, between the
+    one-at-a-time scan (d) and the counting bound (:math:`\tau^2 d`).
+    """
+    oracle = _check_learner_oracle(oracle)
+    masks = _candidate_masks(oracle.n, k)
+    start = oracle.n_queries
+    group = max(1, math.ceil(1 / (2 * oracle.tau)) - 1)
+
+    def contains(candidates: torch.Tensor) -> bool:
+        return oracle.parity_query(candidates) > 0.5 / candidates.shape[0]
+
+    blocks = list(torch.split(masks, group))
+    found = blocks[-1]
+    for block in blocks[:-1]:
+        if contains(block):
+            found = block
+            break
+    while found.shape[0] > 1:
+        half = found[: found.shape[0] // 2]
+        found = half if contains(half) else found[found.shape[0] // 2:]
+    return ParitySearchResult(int(found[0]), oracle.n_queries - start, masks.shape[0])
+
+
+@dataclass
+class LowDegreeResult:
+    r"""Outcome of :func:`low_degree_learner`.
+
+    Attributes
+    ----------
+    coefficients : torch.Tensor
+        Answers :math:`\approx\hat f(S)` by bitmask S (0 above the degree), length :math:`2^n`.
+    hypothesis : torch.Tensor
+        Truth table of :math:`h=\mathrm{sign}(\sum_S a_S\chi_S)` (ties to +1).
+    n_queries : int
+    degree : int
+    """
+
+    coefficients: torch.Tensor
+    hypothesis: torch.Tensor
+    n_queries: int
+    degree: int
+
+
+def low_degree_learner(oracle: SQOracle, degree: int) -> LowDegreeResult:
+    r"""Estimate every :math:`\hat f(S)` with :math:`|S|\le` ``degree`` by one query each, then take the sign.
+
+    :math:`\sum_{j\le\text{degree}}\binom nj` correlational queries. If f is close to the
+    sign of its low-degree part (majority is, for degree 1) the hypothesis
+    :math:`\mathrm{sign}(\sum_Sa_S\chi_S)` agrees with f on most inputs.
+    """
+    if not isinstance(oracle, SQOracle):
+        raise TypeError(f"oracle must be an SQOracle, got {type(oracle).__name__}")
+    degree = check_int(degree, "degree", low=0, high=oracle.n)
+    masks = _subset_masks(oracle.n, None)
+    masks = masks[subset_sizes(oracle.n) <= degree]
+    start = oracle.n_queries
+    coefficients = torch.zeros(2**oracle.n, dtype=torch.float64)
+    for mask in masks.tolist():
+        coefficients[mask] = oracle.parity_query(mask)
+    polynomial = inverse_walsh(coefficients)                  # sum_S a_S chi_S(x(i)) for every i
+    hypothesis = torch.where(polynomial >= 0, 1.0, -1.0).double()
+    return LowDegreeResult(coefficients, hypothesis, oracle.n_queries - start, degree)
+
+
+# ---------------------------------------------------------------------------
+# Sweeps behind the chapter's figures
+# ---------------------------------------------------------------------------
+
+
+def orbit_cp_versus_n(family: Callable[[int], BooleanTarget], ns: Sequence[int], *,
+                      n_samples: int = 2000, seed: SeedLike = 0,
+                      theory: Callable[[int], float] | None = None) -> list[dict]:
+    r"""Signed-permutation orbit CP of ``family(n)`` for each n: Monte Carlo and formula.
+
+    Returns one record per n with keys ``n``, ``target`` (name), ``cp`` and ``stderr``
+    (Monte Carlo over ``n_samples`` pairs of group elements), ``formula``
+    (:func:`signed_orbit_cp_formula` of the truth table) and ``theory`` (``theory(n)``
+    when given, e.g. a closed form that does not use the truth table).
+    """
+    if not callable(family):
+        raise TypeError("family must be a callable n -> BooleanTarget")
+    ns = [check_n(n, "n") for n in ns]
+    if not ns:
+        raise ValueError("ns must not be empty")
+    gen = make_generator(seed)
+    records = []
+    for n in ns:
+        target = family(n)
+        if not isinstance(target, BooleanTarget):
+            raise TypeError(f"family({n}) must return a BooleanTarget, got "
+                            f"{type(target).__name__}")
+        table = truth_table(target)
+        estimate = orbit_cross_predictability(table, method="monte_carlo", n_samples=n_samples,
+                                              seed=gen)
+        records.append({"n": n, "input_bits": target.n, "target": target.name,
+                        "cp": estimate.value, "stderr": estimate.stderr,
+                        "formula": signed_orbit_cp_formula(table),
+                        "theory": None if theory is None else float(theory(n))})
+    return records
+
+
+def query_count_experiment(ns: Sequence[int], k: int, tau: float, *, targets: int = 8,
+                           seed: SeedLike = 0, mode: str = "adversarial") -> list[dict]:
+    r"""Queries spent by the parity learners on degree-k parities, for each n.
+
+    For each n the targets are the last candidate in search order (the worst case of the
+    scan) and ``targets - 1`` supports of size k drawn uniformly; for each, a fresh
+    :class:`SQOracle` (tolerance ``tau``, ``mode``) is handed to
+    :func:`parity_scan_learner` and to :func:`parity_group_test_learner`. Records: ``n``,
+    ``d`` = :math:`\binom nk`, the mean and max query counts of both learners, whether
+    every run found its target, and :func:`counting_bound`.
+    """
+    k = check_int(k, "k", low=1)
+    ns = [check_int(n, "n", low=k, high=16) for n in ns]
+    if not ns:
+        raise ValueError("ns must not be empty")
+    tau = check_float(tau, "tau", low=0.0, high=0.5, low_open=True, high_open=True)
+    targets = check_int(targets, "targets", low=1, high=10_000)
+    gen = make_generator(seed)
+    records = []
+    for n in ns:
+        masks = _subset_masks(n, k)
+        # The last candidate in search order (the scan's worst case) and random others.
+        random_picks = masks[torch.randint(0, masks.shape[0], (targets - 1,), generator=gen)]
+        picks = torch.cat([masks[-1:], random_picks])
+        counts = {"scan": [], "group": []}
+        correct = True
+        for mask in picks.tolist():
+            table = _parity_rows(torch.tensor([mask]), n)[0]
+            for name, learner in (("scan", parity_scan_learner),
+                                  ("group", parity_group_test_learner)):
+                oracle = SQOracle(table, tau, mode, seed=gen)
+                result = learner(oracle, k)
+                counts[name].append(result.n_queries)
+                correct &= result.mask == mask
+        d = math.comb(n, k)
+        records.append({"n": n, "k": k, "d": d, "tau": tau,
+                        "scan_mean": float(np.mean(counts["scan"])),
+                        "scan_max": int(np.max(counts["scan"])),
+                        "group_mean": float(np.mean(counts["group"])),
+                        "group_max": int(np.max(counts["group"])),
+                        "all_correct": bool(correct), "bound": counting_bound(d, tau)})
+    return records

@@ -1,3 +1,542 @@
-"""Placeholder: filled in by the issue that owns this module."""
+r"""Symmetry groups of the hypercube and the equivariance of fully connected training.
 
-__all__: list[str] = []
+A *signed permutation* :math:`g=(\pi,s)`, with :math:`\pi` a permutation of
+:math:`\{0,\dots,n-1\}` and :math:`s\in\{-1,+1\}^n`, acts on an input by
+
+.. math:: (g x)_j = s_j\, x_{\pi(j)},\qquad\text{i.e. } g x = P_g x,\quad
+          (P_g)_{j,i} = s_j\,[i=\pi(j)],
+
+(in code ``x[..., perm] * signs``, the convention of
+:class:`~inal_tutorial.boolean.Transformed`). :math:`P_g` is orthogonal and
+maps the hypercube onto itself, so the uniform input law is invariant. Three
+groups are used in the book (:data:`GROUPS`): all permutations (:math:`s=1`,
+order :math:`n!`), all sign flips (:math:`\pi=\mathrm{id}`, order :math:`2^n`)
+and all signed permutations (the hyperoctahedral group, order :math:`2^n n!`).
+
+The group acts
+
+* on inputs: :math:`x\mapsto gx`;
+* on targets: :math:`f\mapsto f\circ g`, :math:`(f\circ g)(x) = f(gx)`;
+* on truth tables: entry i of the table of :math:`f\circ g` is entry
+  :math:`\iota_g(i)` of the table of f, where :math:`x(\iota_g(i)) = g\,x(i)`;
+* on a network's first layer: :math:`W\mapsto W P_g^\top`, i.e. column j of the
+  new weight matrix is :math:`s_j` times column :math:`\pi(j)` of the old one, so
+  that :math:`\mathrm{NN}_{g\cdot\theta}(y)=\mathrm{NN}_\theta(g^{-1}y)`.
+
+**Equivariance.** The square loss on target :math:`f\circ g` satisfies
+:math:`L_{f\circ g}(\theta) = \mathbb{E}_x(\mathrm{NN}_\theta(x)-f(gx))^2 =
+L_f(g\cdot\theta)` (substitute :math:`y = gx`). The map
+:math:`\theta\mapsto g\cdot\theta` is a linear isometry of parameter space, so it
+carries gradient-descent trajectories on :math:`f\circ g` to trajectories on f:
+:math:`\theta_t^{f}(g\cdot\theta^0) = g\cdot\theta_t^{f\circ g}(\theta^0)` for every
+t. :func:`equivariance_check` verifies this to float64 precision.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from ._validation import (
+    MAX_ENUMERATION_N,
+    as_tensor,
+    check_choice,
+    check_float,
+    check_int,
+    check_n,
+    log2_length,
+)
+from .boolean import BooleanTarget, Transformed, all_inputs
+from .networks import MLPEnsemble
+from .random import SeedLike, make_generator
+
+__all__ = [
+    "GROUPS",
+    "SignedPermutation",
+    "group_order",
+    "group_elements",
+    "sample_group",
+    "table_index_maps",
+    "act_on_first_layer",
+    "GDTrajectory",
+    "gradient_descent_trajectory",
+    "EquivarianceCheck",
+    "equivariance_check",
+]
+
+#: The symmetry groups of the hypercube used in the book.
+GROUPS = ("permutations", "sign_flips", "signed_permutations")
+
+
+def _check_permutation(permutation, n: int | None = None) -> tuple[int, ...]:
+    if isinstance(permutation, (str, bytes)) or not isinstance(
+            permutation, (Sequence, range, torch.Tensor)):
+        raise TypeError(f"permutation must be a sequence of integers, got "
+                        f"{type(permutation).__name__}")
+    items = [int(p) if isinstance(p, torch.Tensor) else p for p in list(permutation)]
+    if n is None:
+        n = len(items)
+    if len(items) != n:
+        raise ValueError(f"permutation must have {n} entries, got {len(items)}")
+    perm = tuple(check_int(p, "permutation entry", low=0, high=max(n - 1, 0)) for p in items)
+    if sorted(perm) != list(range(n)):
+        raise ValueError(f"permutation must contain each of 0..{n - 1} exactly once, got "
+                         f"{list(perm)}")
+    return perm
+
+
+def _check_signs(signs, n: int) -> tuple[int, ...]:
+    if isinstance(signs, (str, bytes)) or not isinstance(signs, (Sequence, range, torch.Tensor)):
+        raise TypeError(f"signs must be a sequence of +1/-1, got {type(signs).__name__}")
+    items = [int(s) for s in list(signs)]
+    if len(items) != n or any(s not in (-1, 1) for s in items):
+        raise ValueError(f"signs must be {n} entries each +1 or -1, got {items}")
+    return tuple(items)
+
+
+@dataclass(frozen=True)
+class SignedPermutation:
+    r"""A signed permutation :math:`g=(\pi,s)` acting by :math:`(gx)_j=s_j x_{\pi(j)}`.
+
+    Parameters
+    ----------
+    permutation : sequence of int
+        :math:`\pi` as the list :math:`(\pi(0),\dots,\pi(n-1))`: a permutation of ``range(n)``.
+    signs : sequence of int, optional
+        :math:`s`, n entries each +1 or -1 (default all +1: a plain permutation).
+
+    Notes
+    -----
+    Composition follows functions: ``(g * h)(x) = g(h(x))``. Acting on a target gives
+    :math:`f\circ g`; acting on a network's first layer gives the network
+    :math:`y\mapsto\mathrm{NN}(g^{-1}y)` (see the module docstring).
+    """
+
+    permutation: tuple[int, ...]
+    signs: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        perm = _check_permutation(self.permutation)
+        n = check_n(len(perm), "len(permutation)")
+        signs = (1,) * n if len(self.signs) == 0 else _check_signs(self.signs, n)
+        object.__setattr__(self, "permutation", perm)
+        object.__setattr__(self, "signs", signs)
+
+    # -- construction -----------------------------------------------------------------
+    @classmethod
+    def identity(cls, n: int) -> SignedPermutation:
+        """The identity of the group on n coordinates."""
+        n = check_n(n)
+        return cls(tuple(range(n)))
+
+    @classmethod
+    def sign_flip(cls, signs: Sequence[int]) -> SignedPermutation:
+        r"""The sign flip :math:`x\mapsto s\odot x`."""
+        signs = list(signs)
+        return cls(tuple(range(len(signs))), tuple(signs))
+
+    @classmethod
+    def random(cls, n: int, group: str = "signed_permutations",
+               seed: SeedLike = 0) -> SignedPermutation:
+        """A uniformly random element of ``group`` (one of :data:`GROUPS`)."""
+        perms, signs = sample_group(n, 1, group, seed)
+        return cls(tuple(perms[0].tolist()), tuple(signs[0].tolist()))
+
+    # -- group structure ----------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        """Number of coordinates acted on."""
+        return len(self.permutation)
+
+    def __mul__(self, other: SignedPermutation) -> SignedPermutation:
+        r"""Composition :math:`g\circ h`: :math:`(g\circ h)(x) = g(h(x))`.
+
+        With :math:`(hx)_j = t_j x_{\rho(j)}`: :math:`(g(hx))_i = s_i t_{\pi(i)} x_{\rho(\pi(i))}`.
+        """
+        if not isinstance(other, SignedPermutation):
+            return NotImplemented
+        if other.n != self.n:
+            raise ValueError(f"cannot compose signed permutations of {self.n} and {other.n} "
+                             "coordinates")
+        perm = tuple(other.permutation[self.permutation[i]] for i in range(self.n))
+        signs = tuple(self.signs[i] * other.signs[self.permutation[i]] for i in range(self.n))
+        return SignedPermutation(perm, signs)
+
+    def inverse(self) -> SignedPermutation:
+        r""":math:`g^{-1}`: :math:`(g^{-1}y)_i = s_{\pi^{-1}(i)}\,y_{\pi^{-1}(i)}`."""
+        inv = [0] * self.n
+        for j, p in enumerate(self.permutation):
+            inv[p] = j
+        return SignedPermutation(tuple(inv), tuple(self.signs[inv[i]] for i in range(self.n)))
+
+    def matrix(self, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+        r"""The orthogonal matrix :math:`P_g` with :math:`gx = P_g x`."""
+        out = torch.zeros(self.n, self.n, dtype=dtype)
+        out[torch.arange(self.n), torch.tensor(self.permutation)] = torch.tensor(
+            self.signs, dtype=dtype)
+        return out
+
+    # -- actions ------------------------------------------------------------------------
+    def __call__(self, x) -> torch.Tensor:
+        r"""Act on inputs ``x`` of shape ``(..., n)``: returns :math:`gx`."""
+        if not isinstance(x, torch.Tensor):
+            x = as_tensor(x, "x")
+        if x.ndim == 0 or x.shape[-1] != self.n:
+            raise ValueError(f"x must have shape (..., {self.n}), got {tuple(x.shape)}")
+        return x[..., list(self.permutation)] * torch.tensor(self.signs, dtype=x.dtype,
+                                                             device=x.device)
+
+    def on_target(self, target: BooleanTarget) -> Transformed:
+        r"""The target :math:`f\circ g` (a :class:`~inal_tutorial.boolean.Transformed`)."""
+        if not isinstance(target, BooleanTarget):
+            raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
+        if target.n != self.n:
+            raise ValueError(f"target has n={target.n} but g acts on {self.n} coordinates")
+        return Transformed(target, self.permutation, self.signs)
+
+    def on_table(self, table) -> torch.Tensor:
+        r"""The truth table of :math:`f\circ g` from the truth table of f (last axis :math:`2^n`)."""
+        table = as_tensor(table, "table")
+        if table.ndim == 0:
+            raise ValueError("table must have a last axis of length 2^n, got a scalar")
+        n = log2_length(table.shape[-1], "table")
+        if n != self.n:
+            raise ValueError(f"table is for n={n} but g acts on {self.n} coordinates")
+        index = table_index_maps(torch.tensor([self.permutation]), torch.tensor([self.signs]))[0]
+        return table[..., index.to(table.device)]
+
+    def on_network(self, network: MLPEnsemble) -> MLPEnsemble:
+        """A copy of ``network`` with :func:`act_on_first_layer` applied."""
+        return act_on_first_layer(network, self)
+
+    def __repr__(self) -> str:
+        return f"SignedPermutation(permutation={list(self.permutation)}, signs={list(self.signs)})"
+
+
+# ---------------------------------------------------------------------------
+# Whole groups, in batches
+# ---------------------------------------------------------------------------
+
+
+def group_order(n: int, group: str = "signed_permutations") -> int:
+    r"""Number of elements: :math:`n!`, :math:`2^n` or :math:`2^n n!`."""
+    n = check_n(n)
+    group = check_choice(group, "group", GROUPS)
+    return {"permutations": math.factorial(n), "sign_flips": 2**n,
+            "signed_permutations": 2**n * math.factorial(n)}[group]
+
+
+def _all_signs(n: int) -> torch.Tensor:
+    """All 2^n sign vectors, row t having s_j = (-1)^{bit j of t}."""
+    bits = (torch.arange(2**n).unsqueeze(-1) >> torch.arange(n)) & 1
+    return 1 - 2 * bits
+
+
+def group_elements(n: int, group: str = "signed_permutations", batch_size: int = 4096
+                   ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Every element of ``group`` once, in batches ``(permutations, signs)`` of int64 tensors.
+
+    Each batch holds up to ``batch_size`` rows of shape ``(B, n)``. The group must have at
+    most 10**8 elements (enumerate small groups only; sample large ones with
+    :func:`sample_group`).
+    """
+    n = check_n(n)
+    group = check_choice(group, "group", GROUPS)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    order = group_order(n, group)
+    if order > 10**8:
+        raise ValueError(f"the {group} group on n={n} coordinates has {order} elements: too many "
+                         "to enumerate; sample it with sample_group instead")
+    identity = torch.arange(n)
+    if group == "sign_flips":
+        signs = _all_signs(n)
+        for start in range(0, 2**n, batch_size):
+            block = signs[start:start + batch_size]
+            yield identity.expand(block.shape[0], n).clone(), block
+        return
+    signs = _all_signs(n) if group == "signed_permutations" else torch.ones(1, n, dtype=torch.long)
+    perms_iter = itertools.permutations(range(n))
+    per_perm = signs.shape[0]
+    perms_per_batch = max(1, batch_size // per_perm)
+    while True:
+        chunk = list(itertools.islice(perms_iter, perms_per_batch))
+        if not chunk:
+            return
+        perms = torch.tensor(chunk, dtype=torch.long)
+        # Every permutation of the chunk with every sign vector.
+        yield (perms.repeat_interleave(per_perm, dim=0),
+               signs.repeat(len(chunk), 1))
+
+
+def sample_group(n: int, count: int, group: str = "signed_permutations",
+                 seed: SeedLike = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """``count`` i.i.d. uniform elements of ``group``, as ``(permutations, signs)`` of shape ``(count, n)``.
+
+    A uniform permutation is the argsort of n i.i.d. uniform numbers; signs are i.i.d. ±1.
+    """
+    n = check_n(n)
+    count = check_int(count, "count", low=1, high=10**8)
+    group = check_choice(group, "group", GROUPS)
+    gen = make_generator(seed)
+    if group == "sign_flips":
+        perms = torch.arange(n).expand(count, n).clone()
+    else:
+        perms = torch.rand(count, n, generator=gen, dtype=torch.float64).argsort(dim=1)
+    if group == "permutations":
+        signs = torch.ones(count, n, dtype=torch.long)
+    else:
+        signs = 1 - 2 * torch.randint(0, 2, (count, n), generator=gen)
+    return perms, signs
+
+
+def table_index_maps(permutations: torch.Tensor, signs: torch.Tensor) -> torch.Tensor:
+    r"""For each g in a batch, the map :math:`\iota_g` on truth-table indices with :math:`x(\iota_g(i)) = g\,x(i)`.
+
+    Bit j of :math:`\iota_g(i)` is bit :math:`\pi(j)` of i, flipped when :math:`s_j=-1`, so
+    ``table[index_maps[b]]`` is the truth table of :math:`f\circ g_b`.
+
+    Parameters
+    ----------
+    permutations, signs : int tensors of shape ``(B, n)``
+
+    Returns
+    -------
+    torch.Tensor of shape ``(B, 2**n)`` (int64).
+    """
+    permutations = torch.as_tensor(permutations)
+    signs = torch.as_tensor(signs)
+    if permutations.ndim != 2 or signs.shape != permutations.shape:
+        raise ValueError(f"permutations and signs must both have shape (B, n), got "
+                         f"{tuple(permutations.shape)} and {tuple(signs.shape)}")
+    n = permutations.shape[1]
+    check_n(n, "n", enumerate_all=True)
+    if not bool((permutations.sort(dim=1).values == torch.arange(n)).all()):
+        raise ValueError("every row of permutations must be a permutation of range(n)")
+    if not bool(((signs == 1) | (signs == -1)).all()):
+        raise ValueError("signs must contain only +1 and -1")
+    # bit_{pi(j)}(i) * 2^j summed over j is a matrix product: bits (2^n, n) @ W (n, B) with
+    # W[pi(j), b] = 2^j. Exact in float64 (integers below 2^53).
+    bits = ((torch.arange(2**n).unsqueeze(-1) >> torch.arange(n)) & 1).double()
+    powers = (2.0 ** torch.arange(n, dtype=torch.float64)).expand(permutations.shape[0], n)
+    weights = torch.zeros(permutations.shape[0], n, dtype=torch.float64)
+    weights.scatter_(1, permutations.long(), powers)
+    permuted = (bits @ weights.T).T.round().long()                      # (B, 2^n)
+    flips = ((signs < 0).long() << torch.arange(n)).sum(dim=1)           # (B,)
+    return permuted ^ flips.unsqueeze(1)
+
+
+# ---------------------------------------------------------------------------
+# Action on networks and the equivariance of gradient descent
+# ---------------------------------------------------------------------------
+
+
+def act_on_first_layer(network: MLPEnsemble, g: SignedPermutation) -> MLPEnsemble:
+    r"""A copy of ``network`` whose first layer is acted on by g: :math:`W\mapsto WP_g^\top`.
+
+    Column j of the new first-layer weights (for every model and neuron) is
+    :math:`s_j` times column :math:`\pi(j)` of the old ones, and the input mask is
+    permuted alike, so the copy computes :math:`y\mapsto\mathrm{NN}(g^{-1}y)`; equivalently
+    ``copy(g(x)) == network(x)``. Every other parameter is copied unchanged. The
+    original network is not modified.
+    """
+    if not isinstance(network, MLPEnsemble):
+        raise TypeError(f"network must be an MLPEnsemble, got {type(network).__name__}")
+    if not isinstance(g, SignedPermutation):
+        raise TypeError(f"g must be a SignedPermutation, got {type(g).__name__}")
+    if g.n != network.n_inputs:
+        raise ValueError(f"g acts on {g.n} coordinates but the network has n_inputs="
+                         f"{network.n_inputs}")
+    clone = copy.deepcopy(network)
+    perm = list(g.permutation)
+    w = network.weights[0].detach()
+    signs = torch.tensor(g.signs, dtype=w.dtype, device=w.device)
+    with torch.no_grad():
+        clone.weights[0].copy_(w[..., perm] * signs)
+        clone.input_mask.copy_(network.input_mask[perm])
+    return clone
+
+
+@dataclass
+class GDTrajectory:
+    r"""Parameters and losses along full-batch gradient descent.
+
+    Attributes
+    ----------
+    weights : list of tensors
+        One per layer, shape ``(steps + 1, M, width_out, width_in)``: entry t is
+        :math:`\theta_t` (entry 0 the initialization).
+    biases : list of tensors or None
+        One per layer, shape ``(steps + 1, M, width_out)``, None for a layer without bias.
+    loss : torch.Tensor
+        Shape ``(steps + 1, M)``: the square loss :math:`L(\theta_t)` of each model.
+    lr : float
+    """
+
+    weights: list[torch.Tensor]
+    biases: list[torch.Tensor | None]
+    loss: torch.Tensor
+    lr: float
+
+    @property
+    def steps(self) -> int:
+        """Number of gradient steps taken."""
+        return self.loss.shape[0] - 1
+
+
+def gradient_descent_trajectory(network: MLPEnsemble, target: BooleanTarget, *, steps: int = 20,
+                                lr: float = 0.1) -> GDTrajectory:
+    r"""Full-batch gradient descent on the square loss over all :math:`2^n` inputs.
+
+    Runs :math:`\theta_{t+1}=\theta_t-\gamma\nabla L(\theta_t)` with
+    :math:`L(\theta) = 2^{-n}\sum_x(\mathrm{NN}_\theta(x)-f(x))^2`, the gradient by
+    autograd, for each of the ensemble's M models independently (their losses are
+    summed, and the models share no parameter). A deliberately minimal trainer for
+    exact checks such as :func:`equivariance_check`: no noise, no clipping, no batches
+    (the book's general training loops live in :mod:`inal_tutorial.training`).
+
+    Parameters
+    ----------
+    network : MLPEnsemble
+        The initialization (not modified: training runs on a copy). Use float64 for
+        checks at machine precision.
+    target : BooleanTarget
+        With ``target.n == network.n_inputs <= 16``.
+    steps : int
+        Number of gradient steps (0..10000).
+    lr : float
+        Step size :math:`\gamma>0`.
+
+    Returns
+    -------
+    GDTrajectory
+    """
+    if not isinstance(network, MLPEnsemble):
+        raise TypeError(f"network must be an MLPEnsemble, got {type(network).__name__}")
+    if not isinstance(target, BooleanTarget):
+        raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
+    if target.n != network.n_inputs:
+        raise ValueError(f"target has n={target.n} but the network has n_inputs="
+                         f"{network.n_inputs}")
+    if target.n > min(16, MAX_ENUMERATION_N):
+        raise ValueError(f"full-batch descent enumerates all 2^n inputs: n must be at most 16, "
+                         f"got {target.n}")
+    steps = check_int(steps, "steps", low=0, high=10_000)
+    lr = check_float(lr, "lr", low=0.0, low_open=True)
+    model = copy.deepcopy(network)
+    dtype, device = model.weights[0].dtype, model.weights[0].device
+    x = all_inputs(target.n, dtype=dtype, device=device)
+    y = target(x).to(dtype)
+    params = [p for p in model.parameters() if p.requires_grad]
+    weights = [[w.detach().clone()] for w in model.weights]
+    biases = [None if b is None else [b.detach().clone()] for b in model.biases]
+    losses = []
+    for step in range(steps + 1):
+        per_model = (model(x) - y).square().mean(dim=1)          # (M,)
+        losses.append(per_model.detach().clone())
+        if step == steps:
+            break
+        grads = torch.autograd.grad(per_model.sum(), params)
+        with torch.no_grad():
+            for p, grad in zip(params, grads, strict=True):
+                p.sub_(lr * grad)
+        for layer, w in enumerate(model.weights):
+            weights[layer].append(w.detach().clone())
+            if biases[layer] is not None:
+                biases[layer].append(model.biases[layer].detach().clone())
+    return GDTrajectory(weights=[torch.stack(w) for w in weights],
+                        biases=[None if b is None else torch.stack(b) for b in biases],
+                        loss=torch.stack(losses), lr=lr)
+
+
+@dataclass
+class EquivarianceCheck:
+    r"""Result of :func:`equivariance_check`.
+
+    Attributes
+    ----------
+    parameter_gap : float
+        :math:`\max_t\max_p|(g\cdot\theta_t^{f\circ g})_p-(\theta_t^{f})_p|` over all
+        parameters p and steps t: zero in exact arithmetic.
+    function_gap : float
+        :math:`\max_x|\mathrm{NN}_{\theta_T^{f\circ g}}(x)-\mathrm{NN}_{\theta_T^{f}}(gx)|` after the
+        last step, over all inputs and models.
+    baseline_gap : float
+        The same parameter distance between the run on :math:`f\circ g` and the run on f
+        from the *same* initialization :math:`\theta^0` (no group action): how far apart
+        the trajectories would be without the symmetry, so that ``parameter_gap`` is not
+        small by accident.
+    loss_drop : float
+        Mean over models of :math:`L(\theta_0)-L(\theta_T)` on :math:`f\circ g`: training did move.
+    steps : int
+    """
+
+    parameter_gap: float
+    function_gap: float
+    baseline_gap: float
+    loss_drop: float
+    steps: int
+
+
+def _act_on_trajectory(traj: GDTrajectory, g: SignedPermutation) -> list[torch.Tensor]:
+    first = traj.weights[0]
+    signs = torch.tensor(g.signs, dtype=first.dtype, device=first.device)
+    return [first[..., list(g.permutation)] * signs] + traj.weights[1:]
+
+
+def _max_gap(a: list[torch.Tensor | None], b: list[torch.Tensor | None]) -> float:
+    return max(float((u - v).abs().max()) for u, v in zip(a, b, strict=True) if u is not None)
+
+
+def equivariance_check(network: MLPEnsemble, target: BooleanTarget, g: SignedPermutation, *,
+                       steps: int = 20, lr: float = 0.1) -> EquivarianceCheck:
+    r"""Train on :math:`f\circ g` from :math:`\theta^0` and on f from :math:`g\cdot\theta^0`, and compare.
+
+    Runs :func:`gradient_descent_trajectory` twice and measures
+    :math:`\max_t|g\cdot\theta_t^{f\circ g}-\theta_t^{f}|`. By the equivariance of
+    full-batch gradient descent for a fully connected network (module docstring) this is
+    zero in exact arithmetic; in float64 it is a few multiples of :math:`10^{-16}` times the
+    parameter scale (the sums over inputs run in a different order), as long as training
+    is stable (a diverging run amplifies rounding like any chaotic map).
+
+    One caveat: if a pre-activation is exactly 0 in exact arithmetic (Rademacher weights
+    and no bias give :math:`w\cdot x=0` for many inputs when n is even), rounding in the
+    permuted sum decides on which side of a kink (ReLU, sign) it falls, and the two
+    float trajectories can part although the exact ones coincide.
+    """
+    if not isinstance(g, SignedPermutation):
+        raise TypeError(f"g must be a SignedPermutation, got {type(g).__name__}")
+    moved = g.on_target(target)
+    on_moved = gradient_descent_trajectory(network, moved, steps=steps, lr=lr)
+    on_target = gradient_descent_trajectory(act_on_first_layer(network, g), target, steps=steps,
+                                            lr=lr)
+    on_target_same_init = gradient_descent_trajectory(network, target, steps=steps, lr=lr)
+    mapped = _act_on_trajectory(on_moved, g)
+    parameter_gap = max(_max_gap(mapped, on_target.weights),
+                        _max_gap(on_moved.biases, on_target.biases)
+                        if any(b is not None for b in on_moved.biases) else 0.0)
+    baseline_gap = _max_gap(on_moved.weights, on_target_same_init.weights)
+
+    final_moved = _network_at(network, on_moved, on_moved.steps)
+    final_target = _network_at(act_on_first_layer(network, g), on_target, on_target.steps)
+    x = all_inputs(target.n, dtype=network.weights[0].dtype, device=network.weights[0].device)
+    with torch.no_grad():
+        function_gap = float((final_moved(x) - final_target(g(x))).abs().max())
+    loss_drop = float((on_moved.loss[0] - on_moved.loss[-1]).mean())
+    return EquivarianceCheck(parameter_gap=parameter_gap, function_gap=function_gap,
+                             baseline_gap=baseline_gap, loss_drop=loss_drop, steps=steps)
+
+
+def _network_at(network: MLPEnsemble, traj: GDTrajectory, step: int) -> MLPEnsemble:
+    """A copy of ``network`` holding the parameters of ``traj`` at ``step``."""
+    clone = copy.deepcopy(network)
+    with torch.no_grad():
+        for layer, w in enumerate(traj.weights):
+            clone.weights[layer].copy_(w[step])
+            if traj.biases[layer] is not None:
+                clone.biases[layer].copy_(traj.biases[layer][step])
+    return clone
