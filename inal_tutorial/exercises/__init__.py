@@ -2,9 +2,39 @@
 
 A checker returns a :class:`Feedback`: truthy when the answer is right, and
 whose text tells a student what is wrong (not just "False"). In a notebook it
-displays as that text.
+displays as that text. The shared helpers (tolerances, shapes, NaN, sign and
+normalization hints, type errors) live in :mod:`inal_tutorial.exercises._feedback`
+and are re-exported here; chapter checkers live in ``exercises/<chapter>.py``.
 """
 
-from ._feedback import Feedback, check_close, check_shape
+from ._feedback import (
+    Feedback,
+    all_of,
+    as_numeric,
+    check_close,
+    check_estimate,
+    check_function,
+    check_in_interval,
+    check_integer,
+    check_option,
+    check_probability,
+    check_shape,
+    check_subset,
+    check_truth_table,
+)
 
-__all__ = ["Feedback", "check_close", "check_shape"]
+__all__ = [
+    "Feedback",
+    "all_of",
+    "as_numeric",
+    "check_close",
+    "check_estimate",
+    "check_function",
+    "check_in_interval",
+    "check_integer",
+    "check_option",
+    "check_probability",
+    "check_shape",
+    "check_subset",
+    "check_truth_table",
+]
