@@ -54,6 +54,8 @@ __all__ = [
     "FirstLayerProfile",
     "first_layer_profile",
     "first_layer_inal",
+    "gaussian_first_layer_profile",
+    "rademacher_first_layer_profile",
     "hermite_coefficient",
     "hermite_profile",
 ]
@@ -134,7 +136,8 @@ def _chunk_rows(network: MLPEnsemble, budget_elements: int) -> int:
 
 def neuron_correlations(target: BooleanTarget, network: MLPEnsemble, *, n_samples: int | None = None,
                         seed: SeedLike = 0, chunk_size: int | None = None,
-                        memory_budget: int = 1 << 22, progress: bool = False
+                        memory_budget: int = 1 << 22, progress: bool = False,
+                        independent_inputs: bool = False
                         ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
     r"""Sums :math:`\sum_x f(x)\mathrm{NN}_v(x)` and :math:`\sum_x (f(x)\mathrm{NN}_v(x))^2` for every neuron.
 
@@ -142,6 +145,11 @@ def neuron_correlations(target: BooleanTarget, network: MLPEnsemble, *, n_sample
     ``n_samples`` i.i.d. inputs drawn from ``seed``. Inputs are processed in chunks of
     ``chunk_size`` rows (default: as many as keep ``n_models * width * rows`` below
     ``memory_budget`` elements).
+
+    With ``independent_inputs=True`` (sampled inputs only; ignored when exact) each of the
+    M initializations gets its own ``n_samples`` inputs instead of all sharing one sample,
+    so the M per-initialization results are i.i.d. and their spread measures the whole
+    Monte Carlo error (initialization and inputs).
 
     Returns
     -------
@@ -170,8 +178,13 @@ def neuron_correlations(target: BooleanTarget, network: MLPEnsemble, *, n_sample
 
         def chunks():
             for start in range(0, total, rows):
-                yield sample_inputs(target.n, min(rows, total - start), gen, dtype=dtype,
-                                    device=device)
+                size = min(rows, total - start)
+                if independent_inputs:
+                    # One block of inputs per initialization: shape (M, size, n).
+                    yield sample_inputs(target.n, network.n_models * size, gen, dtype=dtype,
+                                        device=device).view(network.n_models, size, target.n)
+                else:
+                    yield sample_inputs(target.n, size, gen, dtype=dtype, device=device)
 
     sums = [torch.zeros(network.n_models, w, dtype=torch.float64, device=device)
             for w in network.widths]
@@ -180,8 +193,9 @@ def neuron_correlations(target: BooleanTarget, network: MLPEnsemble, *, n_sample
         for x in tqdm(chunks(), total=math.ceil(total / rows), disable=not progress,
                       desc="inputs", leave=False):
             f = _target_values(target, x).to(dtype)
+            f = f.view(1, -1, 1) if f.ndim == 1 else f.unsqueeze(-1)  # (1 or M, rows, 1)
             for layer, out in enumerate(network.neuron_outputs(x)):
-                a = out * f.view(1, -1, 1)
+                a = out * f
                 sums[layer] += a.sum(dim=1, dtype=torch.float64)
                 if n_samples is not None:
                     sums_sq[layer] += a.square().sum(dim=1, dtype=torch.float64)
@@ -191,7 +205,8 @@ def neuron_correlations(target: BooleanTarget, network: MLPEnsemble, *, n_sample
 def estimate_inal(target: BooleanTarget, network: MLPEnsemble | None = None, *,
                   n_samples: int | None = None, estimator: str = "unbiased",
                   seed: SeedLike = 0, n_init: int = 64, chunk_size: int | None = None,
-                  progress: bool = False, **architecture) -> INALResult:
+                  progress: bool = False, independent_inputs: bool = False,
+                  **architecture) -> INALResult:
     r"""Estimate :math:`\mathrm{INAL}(f,\mathrm{NN})=\max_v\mathbb{E}_\theta\langle f,\mathrm{NN}_v\rangle^2`.
 
     Parameters
@@ -209,6 +224,11 @@ def estimate_inal(target: BooleanTarget, network: MLPEnsemble | None = None, *,
         Seed of the sampled inputs (and of the network when it is built here).
     chunk_size : int, optional
         Rows of inputs per chunk.
+    independent_inputs : bool
+        For sampled inputs: draw a separate sample of ``n_samples`` inputs for each
+        initialization. By default all initializations share one sample; their spread,
+        and so ``stderr``, then misses the input-sampling noise, which dominates for small
+        ``n_samples``. With independent inputs ``stderr`` covers both sources of noise.
 
     Returns
     -------
@@ -231,7 +251,8 @@ def estimate_inal(target: BooleanTarget, network: MLPEnsemble | None = None, *,
         raise ValueError("network must hold at least 2 initializations (n_models >= 2) to give "
                          "a standard error")
     sums, sums_sq = neuron_correlations(target, network, n_samples=n_samples, seed=input_seed,
-                                        chunk_size=chunk_size, progress=progress)
+                                        chunk_size=chunk_size, progress=progress,
+                                        independent_inputs=independent_inputs)
     if n_samples is None:
         squares = [(s / 2**target.n).square() for s in sums]
         method, count = "exact", None
@@ -362,6 +383,217 @@ def first_layer_inal(target_or_table, profile: FirstLayerProfile) -> float:
         raise ValueError(f"target has n={weights.shape[-1] - 1} but the profile is for "
                          f"n={profile.n}")
     return float((weights.numpy() * profile.values).sum(-1))
+
+
+def _dual_kernel(activation: str, rho: np.ndarray, variance: float,
+                 quadrature_nodes: int) -> np.ndarray:
+    r""":math:`\mathbb{E}[\sigma(X)\sigma(Y)]` for centred jointly Gaussian X, Y with variance
+    ``variance`` and correlation ``rho`` (closed forms where they exist, else Gauss–Hermite)."""
+    rho = np.clip(rho, -1.0, 1.0)
+    if activation == "relu":  # the arc-cosine kernel of degree 1
+        return variance / (2 * math.pi) * (np.sqrt(1 - rho**2) + (math.pi - np.arccos(rho)) * rho)
+    if activation == "abs":
+        return 2 * variance / math.pi * (np.sqrt(1 - rho**2) + rho * np.arcsin(rho))
+    if activation == "sign":
+        return 2 / math.pi * np.arcsin(rho)
+    if activation == "linear":
+        return variance * rho
+    if activation == "quadratic":
+        return variance**2 * (1 + 2 * rho**2)
+    nodes, weights = hermite_e.hermegauss(quadrature_nodes)
+    weights = weights / _SQRT2PI
+    act = ACTIVATIONS[activation]
+    scale = math.sqrt(variance)
+    z1 = torch.as_tensor(nodes, dtype=torch.float64)
+    out = np.empty_like(rho)
+    for i, r in enumerate(rho):
+        # X = s Z1, Y = s (r Z1 + sqrt(1 - r^2) Z2), Z1 and Z2 independent standard normal.
+        y = scale * (r * z1[:, None] + math.sqrt(max(1 - r * r, 0.0)) * z1[None, :])
+        values = act(scale * z1)[:, None] * act(y)
+        out[i] = float(weights @ values.numpy() @ weights)
+    return out
+
+
+def _krawtchouk_table(n: int, max_degree: int) -> list[list[int]]:
+    r"""Exact integers :math:`K_k(d;n)=\sum_j(-1)^j\binom{d}{j}\binom{n-d}{k-j}`, k <= max_degree.
+
+    :math:`K_k(d;n)=\sum_{|S|=k}\chi_S(z)` for any z with d coordinates equal to -1. Built
+    with the three-term recurrence :math:`(k+1)K_{k+1}=(n-2d)K_k-(n-k+1)K_{k-1}`.
+    """
+    table = [[1] * (n + 1)]
+    if max_degree >= 1:
+        table.append([n - 2 * d for d in range(n + 1)])
+    for k in range(1, max_degree):
+        table.append([((n - 2 * d) * table[k][d] - (n - k + 1) * table[k - 1][d]) // (k + 1)
+                      for d in range(n + 1)])
+    return table
+
+
+def gaussian_first_layer_profile(n: int, activation: str = "relu", bias: str = "gaussian",
+                                 bias_std: float = 1.0, *, max_degree: int | None = None,
+                                 quadrature_nodes: int = 96) -> FirstLayerProfile:
+    r"""Exact :math:`A_k(n)` for Gaussian weights :math:`N(0,1/n)` and a Gaussian (or zero) bias.
+
+    Write :math:`K(x,x')=\mathbb{E}_{w,b}[\sigma(w\cdot x+b)\,\sigma(w\cdot x'+b)]` for the
+    kernel of one random neuron. Expanding the square,
+
+    .. math:: A_k(n)=\mathbb{E}_{w,b}\big[\hat\sigma_{w,b}(S)^2\big]
+              =\mathbb{E}_{x,x'}\big[K(x,x')\,\chi_S(x)\chi_S(x')\big],\qquad |S|=k.
+
+    With Gaussian weights, :math:`(w\cdot x+b,\,w\cdot x'+b)` is *exactly* a centred
+    Gaussian pair with variance :math:`v=1+s^2` (s = ``bias_std``) and covariance
+    :math:`1-2d/n+s^2`, where d is the Hamming distance of x and x'. So K depends on d
+    only, through the dual activation :math:`\kappa(\rho)=\mathbb{E}\sigma(X)\sigma(Y)`
+    at correlation :math:`\rho_d=(1-2d/n+s^2)/v`, and averaging over the
+    :math:`\binom nk` sets S of size k gives
+
+    .. math:: A_k(n)=\sum_{d=0}^{n}\frac{\binom nd}{2^n}\,
+              \frac{K_k(d;n)}{\binom nk}\,\kappa(\rho_d),
+
+    with the Krawtchouk polynomial :math:`K_k(d;n)=\sum_j(-1)^j\binom dj\binom{n-d}{k-j}`.
+    No sampling and no enumeration of :math:`2^n` inputs: the cost is
+    :math:`O(n\cdot\text{max\_degree})` exact integer operations, so n in the hundreds
+    is cheap.
+
+    Parameters
+    ----------
+    n : int
+        Input dimension, 1 <= n <= 4096.
+    activation : str
+        Closed-form dual kernels for ``"relu"`` (arc-cosine kernel), ``"abs"``, ``"sign"``,
+        ``"linear"``, ``"quadratic"``; the smooth ones (``"tanh"``, ``"sigmoid"``,
+        ``"gelu"``) by two-dimensional Gauss–Hermite quadrature with ``quadrature_nodes``
+        nodes per axis.
+    bias : {"gaussian", "zero", "none"}
+        The formula needs jointly Gaussian pre-activations; other bias laws raise
+        ``ValueError`` (use :func:`first_layer_profile` for them).
+    bias_std : float
+        Standard deviation s of the Gaussian bias (ignored for "zero"/"none").
+    max_degree : int, optional
+        Compute :math:`A_k` for k = 0..max_degree only (default n, which
+        :meth:`FirstLayerProfile.inal` needs); ``values`` then has length ``max_degree + 1``.
+
+    Returns
+    -------
+    FirstLayerProfile
+        With ``exact=True`` and ``stderr`` zero. Values are exact up to floating-point
+        rounding of the alternating sum, an absolute error of about
+        :math:`10^{-16}(n+1)\,\mathbb{E}[\sigma(Z)^2]`: values below about
+        :math:`10^{-13}` (e.g. the full parity for n >= 30) are not resolved.
+    """
+    n = check_n(n)
+    activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
+    bias = check_choice(bias, "bias", BIAS_LAWS)
+    if bias not in ("gaussian", "zero", "none"):
+        raise ValueError(f"bias must be 'gaussian', 'zero' or 'none' for the exact Gaussian "
+                         f"formula, got {bias!r}: use first_layer_profile for other laws")
+    bias_std = check_float(bias_std, "bias_std", low=0.0)
+    max_degree = n if max_degree is None else check_int(max_degree, "max_degree", low=0, high=n)
+    quadrature_nodes = check_int(quadrature_nodes, "quadrature_nodes", low=8, high=1000)
+    s2 = bias_std**2 if bias == "gaussian" else 0.0
+    variance = 1.0 + s2
+    d = np.arange(n + 1)
+    kappa = _dual_kernel(activation, (1.0 - 2.0 * d / n + s2) / variance, variance,
+                         quadrature_nodes)
+    weights = _degree_weights(n, max_degree)
+    values = np.array([math.fsum(row * kappa) for row in weights])
+    return FirstLayerProfile(n, values, np.zeros(max_degree + 1), True, activation, "gaussian",
+                             bias, bias_std)
+
+
+def _degree_weights(n: int, max_degree: int) -> np.ndarray:
+    r"""Matrix :math:`\binom nd K_k(d;n)/(2^n\binom nk)`, k = 0..max_degree, d = 0..n.
+
+    Row k turns a function G(d) of the number d of -1 coordinates into the Fourier
+    coefficient at any |S| = k of the symmetric function :math:`x\mapsto G(d(x))`.
+    Exact integers, each entry correctly rounded by the int / int division.
+    """
+    binom_d = [math.comb(n, d) for d in range(n + 1)]
+    table = _krawtchouk_table(n, max_degree)
+    return np.array([[binom_d[d] * row[d] / (2**n * math.comb(n, k)) for d in range(n + 1)]
+                     for k, row in enumerate(table)])
+
+
+def _bias_quadrature(bias: str, bias_std: float, breakpoints: np.ndarray,
+                     nodes_per_piece: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points and probabilities integrating a function of the bias that is smooth between
+    ``breakpoints`` (Gauss–Legendre on every piece)."""
+    if bias in ("zero", "none") or bias_std == 0.0:
+        return np.zeros(1), np.ones(1)
+    if bias == "rademacher":
+        return np.array([-bias_std, bias_std]), np.array([0.5, 0.5])
+    if bias == "uniform":
+        low, high = -math.sqrt(3) * bias_std, math.sqrt(3) * bias_std
+    else:  # gaussian, truncated where the density is below 1e-30
+        low, high = -12 * bias_std, 12 * bias_std
+    edges = np.unique(np.concatenate([[low, high], breakpoints[(breakpoints > low) &
+                                                               (breakpoints < high)]]))
+    nodes, node_weights = np.polynomial.legendre.leggauss(nodes_per_piece)
+    mid, half = (edges[1:] + edges[:-1]) / 2, (edges[1:] - edges[:-1]) / 2
+    points = (mid[:, None] + half[:, None] * nodes[None, :]).ravel()
+    lengths = (half[:, None] * node_weights[None, :]).ravel()
+    if bias == "uniform":
+        density = np.full_like(points, 1 / (high - low))
+    else:
+        density = np.exp(-(points / bias_std) ** 2 / 2) / (bias_std * _SQRT2PI)
+    return points, lengths * density
+
+
+def rademacher_first_layer_profile(n: int, activation: str = "relu", bias: str = "gaussian",
+                                   bias_std: float = 1.0, *, max_degree: int | None = None,
+                                   nodes_per_piece: int = 24) -> FirstLayerProfile:
+    r"""Exact :math:`A_k(n)` for Rademacher weights :math:`\pm1/\sqrt n`, with any bias law.
+
+    With :math:`w=s/\sqrt n`, :math:`s\in\{\pm1\}^n`, the neuron
+    :math:`\sigma(w\cdot x+b)` depends on x only through the number d of coordinates where
+    :math:`s_ix_i=-1`, since :math:`w\cdot x=(n-2d)/\sqrt n`. Its Fourier coefficients are
+    those of a symmetric function, up to the sign :math:`\chi_S(s)`:
+
+    .. math:: \hat\sigma_{w,b}(S)=\chi_S(s)\sum_{d=0}^n\frac{\binom nd}{2^n}
+              \frac{K_k(d;n)}{\binom nk}\,\sigma\Big(\frac{n-2d}{\sqrt n}+b\Big),
+              \qquad A_k(n)=\mathbb{E}_b\big[\hat\sigma_{w,b}(S)^2\big],
+
+    with the Krawtchouk polynomial :math:`K_k(d;n)` (see
+    :func:`gaussian_first_layer_profile`). For k = n this is the n-th finite difference of
+    :math:`\sigma` on the lattice of step :math:`2/\sqrt n`. The signs s drop out, so only
+    the bias is random; its expectation is a quadrature: exact for zero and Rademacher
+    biases, Gauss–Legendre with ``nodes_per_piece`` nodes between consecutive kinks
+    :math:`b=-(n-2d)/\sqrt n` for Gaussian (truncated at :math:`\pm12` standard deviations)
+    and uniform biases, which is exact to rounding for the piecewise linear activations
+    (relu, abs, sign) and very accurate for smooth ones.
+
+    Parameters
+    ----------
+    n : int
+        Input dimension, 1 <= n <= 4096 (cost :math:`O(n^2\cdot\text{nodes})` per degree).
+    activation : str
+        One of :data:`~inal_tutorial.networks.ACTIVATIONS`.
+    bias, bias_std
+        Law and standard deviation of the bias, as in
+        :class:`~inal_tutorial.networks.MLPEnsemble`.
+    max_degree : int, optional
+        Compute k = 0..max_degree only (default n).
+
+    Returns
+    -------
+    FirstLayerProfile
+        With ``exact=True`` and ``stderr`` zero (absolute rounding error about
+        :math:`10^{-16}(n+1)\max|\sigma|` on the lattice).
+    """
+    n = check_n(n)
+    activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
+    bias = check_choice(bias, "bias", BIAS_LAWS)
+    bias_std = check_float(bias_std, "bias_std", low=0.0)
+    max_degree = n if max_degree is None else check_int(max_degree, "max_degree", low=0, high=n)
+    nodes_per_piece = check_int(nodes_per_piece, "nodes_per_piece", low=2, high=200)
+    lattice = (n - 2.0 * np.arange(n + 1)) / math.sqrt(n)  # w.x for d = 0..n
+    points, probs = _bias_quadrature(bias, bias_std, -lattice, nodes_per_piece)
+    act = ACTIVATIONS[activation]
+    neuron = act(torch.as_tensor(lattice[:, None] + points[None, :], dtype=torch.float64)).numpy()
+    coefficients = _degree_weights(n, max_degree) @ neuron  # (max_degree + 1, bias points)
+    values = coefficients**2 @ probs
+    return FirstLayerProfile(n, values, np.zeros(max_degree + 1), True, activation, "rademacher",
+                             bias, bias_std)
 
 
 # ---------------------------------------------------------------------------
