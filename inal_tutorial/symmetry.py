@@ -540,3 +540,188 @@ def _network_at(network: MLPEnsemble, traj: GDTrajectory, step: int) -> MLPEnsem
             if traj.biases[layer] is not None:
                 clone.biases[layer].copy_(traj.biases[layer][step])
     return clone
+
+
+# ===========================================================================
+# The cost of symmetry: how long a network takes to learn a target
+# ---------------------------------------------------------------------------
+# Appended for the chapter "The cost of symmetry" (book/cost_of_symmetry.ipynb).
+# Everything above this banner is the module's core; the functions below only
+# use it, the training loop (inal_tutorial.training) and the ensembles.
+# ===========================================================================
+
+# Section imports (kept here so the section stays self-contained; E402 is deliberate).
+import numpy as np  # noqa: E402
+from tqdm.auto import tqdm  # noqa: E402
+
+from .boolean import Parity  # noqa: E402
+from .random import spawn_seeds  # noqa: E402
+from .training import train  # noqa: E402
+
+__all__ += [
+    "loglog_slope",
+    "steps_to_learn",
+    "parity_scaling_experiment",
+    "depth_experiment",
+    "SCALING_ARCHITECTURES",
+]
+
+
+def loglog_slope(x, y) -> tuple[float, float]:
+    r"""Least-squares fit of :math:`\log y = \log c + a\log x`; returns ``(a, c)``.
+
+    So that :math:`y\approx c\,x^{a}`: a is the slope of the points on a log–log plot.
+
+    Parameters
+    ----------
+    x, y : array-like of positive finite numbers, the same length (at least 2, with at
+        least two distinct x).
+    """
+    xs = as_tensor(list(x) if not isinstance(x, torch.Tensor) else x, "x", dtype=torch.float64)
+    ys = as_tensor(list(y) if not isinstance(y, torch.Tensor) else y, "y", dtype=torch.float64)
+    if xs.ndim != 1 or ys.shape != xs.shape or xs.shape[0] < 2:
+        raise ValueError(f"x and y must be 1-D of the same length >= 2, got shapes "
+                         f"{tuple(xs.shape)} and {tuple(ys.shape)}")
+    if bool((xs <= 0).any()) or bool((ys <= 0).any()):
+        raise ValueError("x and y must be positive to fit a line on a log-log scale")
+    lx, ly = xs.log(), ys.log()
+    centred = lx - lx.mean()
+    if float(centred.square().sum()) == 0.0:
+        raise ValueError("x must take at least two distinct values")
+    slope = float((centred * (ly - ly.mean())).sum() / centred.square().sum())
+    return slope, float(torch.exp(ly.mean() - slope * lx.mean()))
+
+
+def steps_to_learn(target: BooleanTarget, *, first_layer_mask: Sequence[int] | None = None,
+                   hidden: Sequence[int] = (64,), n_models: int = 8, lr: float = 0.1,
+                   batch_size: int = 64, loss: str = "hinge", threshold: float = 0.95,
+                   max_steps: int = 20_000, eval_every: int = 25, test_size: int = 2048,
+                   activation: str = "relu", seed: int = 0,
+                   progress: bool = False) -> np.ndarray:
+    r"""Online SGD steps until each of ``n_models`` networks reaches test accuracy ``threshold``.
+
+    Trains an :class:`~inal_tutorial.networks.MLPEnsemble` (Gaussian init and biases,
+    optionally a masked first layer) with :func:`~inal_tutorial.training.train`: every
+    step draws ``batch_size`` fresh uniform inputs per model; the accuracy
+    :math:`\Pr[\mathrm{sign}\,\mathrm{NN}(x)=f(x)]` is measured every ``eval_every`` steps on
+    ``test_size`` held-out uniform inputs, and training stops once every model has
+    reached ``threshold``.
+
+    Returns
+    -------
+    numpy array ``(n_models,)`` of float: the first evaluation step at which each model's
+    accuracy was >= ``threshold`` (a multiple of ``eval_every``); ``inf`` when it did not
+    happen within ``max_steps``.
+    """
+    if not isinstance(target, BooleanTarget):
+        raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
+    threshold = check_float(threshold, "threshold", low=0.5, high=1.0, low_open=True)
+    max_steps = check_int(max_steps, "max_steps", low=1, high=10**8)
+    seed = check_int(seed, "seed", low=0, high=2**62)
+    net_seed, train_seed = spawn_seeds(seed, 2)
+    network = MLPEnsemble(target.n, tuple(hidden), n_models, activation=activation,
+                          first_layer_mask=first_layer_mask, seed=net_seed)
+    history = train(network, target, steps=max_steps, lr=lr, loss=loss, batch_size=batch_size,
+                    seed=train_seed, data_seed=seed, test_size=test_size, eval_every=eval_every,
+                    stop_accuracy=threshold, progress=progress)
+    return history.steps_to("accuracy", threshold)
+
+
+#: The two architectures compared by :func:`parity_scaling_experiment`.
+SCALING_ARCHITECTURES = ("fully connected", "masked")
+
+
+def parity_scaling_experiment(ns: Sequence[int], k: int = 3, *,
+                              architectures: Sequence[str] = SCALING_ARCHITECTURES,
+                              n_models: int = 8, hidden: Sequence[int] = (64,), lr: float = 0.1,
+                              batch_size: int = 64, threshold: float = 0.95,
+                              max_steps: int = 20_000, eval_every: int = 25,
+                              test_size: int = 2048, seed: int = 0,
+                              progress: bool = True) -> list[dict]:
+    r"""Steps to learn the parity :math:`\chi_{\{0,\dots,k-1\}}` on n bits, for each n and architecture.
+
+    ``"fully connected"``: every first-layer neuron sees all n bits (the architecture is
+    symmetric under signed permutations, so it cannot prefer the k relevant bits);
+    ``"masked"``: the first layer sees only the k relevant coordinates (it knows the
+    support, which breaks the symmetry). Both are trained by :func:`steps_to_learn` with
+    the same settings and seeds.
+
+    Book setting: ``ns=(8, 16, 32, 64)``, k = 3 and the defaults. Larger documented
+    setting: ``ns=(8, 16, 32, 64, 128)``, ``n_models=16``, ``max_steps=100_000``.
+
+    Returns
+    -------
+    list of dict
+        One record per (n, architecture): ``n``, ``k``, ``architecture``, ``steps`` (list,
+        one per model, ``inf`` if not learned), ``median_steps``, ``learned`` (fraction of
+        models that reached the threshold).
+    """
+    k = check_int(k, "k", low=1)
+    ns = [check_int(n, "n", low=k, high=4096) for n in ns]
+    if not ns:
+        raise ValueError("ns must not be empty")
+    architectures = [check_choice(a, "architecture", SCALING_ARCHITECTURES)
+                     for a in architectures]
+    records = []
+    cells = [(n, a) for n in ns for a in architectures]
+    for n, architecture in tqdm(cells, desc="parity scaling", disable=not progress):
+        mask = tuple(range(k)) if architecture == "masked" else None
+        steps = steps_to_learn(Parity(n, k=k), first_layer_mask=mask, hidden=hidden,
+                               n_models=n_models, lr=lr, batch_size=batch_size,
+                               threshold=threshold, max_steps=max_steps, eval_every=eval_every,
+                               test_size=test_size, seed=seed + n)
+        records.append({"n": n, "k": k, "architecture": architecture,
+                        "steps": steps.tolist(), "median_steps": float(np.median(steps)),
+                        "learned": float(np.isfinite(steps).mean())})
+    return records
+
+
+def depth_experiment(targets: dict[str, BooleanTarget], depths: Sequence[int] = (2, 3, 4), *,
+                     width: int = 64, n_models: int = 4, steps: int = 2000, lr: float = 0.05,
+                     batch_size: int = 64, stop_accuracy: float | None = 0.99,
+                     test_size: int = 2048, eval_every: int = 100, seed: int = 0,
+                     progress: bool = True) -> list[dict]:
+    r"""Test accuracy reached by fully connected networks of several depths on several targets.
+
+    A depth-L network has L - 1 hidden layers of ``width`` ReLU neurons and a linear
+    read-out (Gaussian init and biases), trained by online SGD with the hinge loss
+    (:func:`~inal_tutorial.training.train`) for ``steps`` steps, or until every model's
+    test accuracy reaches ``stop_accuracy``.
+
+    Book setting: n = 31 with the 5-parity and majority, the defaults. Larger documented
+    setting: ``n_models=16``, ``steps=20_000``.
+
+    Returns
+    -------
+    list of dict
+        One record per (target, depth): ``target`` (the key), ``depth``, ``accuracy``
+        (mean final test accuracy over models), ``accuracy_se``, ``best_accuracy`` (the
+        best accuracy any model reached at an evaluation), ``steps_run``.
+    """
+    if not isinstance(targets, dict) or not targets:
+        raise TypeError("targets must be a non-empty dict {name: BooleanTarget}")
+    for name, target in targets.items():
+        if not isinstance(target, BooleanTarget):
+            raise TypeError(f"targets[{name!r}] must be a BooleanTarget, got "
+                            f"{type(target).__name__}")
+    depths = [check_int(d, "depth", low=2, high=20) for d in depths]
+    if not depths:
+        raise ValueError("depths must not be empty")
+    n_models = check_int(n_models, "n_models", low=2, high=100_000)
+    seed = check_int(seed, "seed", low=0, high=2**62)
+    records = []
+    cells = [(name, depth) for name in targets for depth in depths]
+    for name, depth in tqdm(cells, desc="depths", disable=not progress):
+        target = targets[name]
+        net_seed, train_seed = spawn_seeds(seed + depth, 2)
+        network = MLPEnsemble(target.n, (width,) * (depth - 1), n_models, seed=net_seed)
+        history = train(network, target, steps=steps, lr=lr, loss="hinge",
+                        batch_size=batch_size, seed=train_seed, data_seed=seed,
+                        test_size=test_size, eval_every=eval_every,
+                        stop_accuracy=stop_accuracy, progress=progress)
+        final = history.final("accuracy")
+        records.append({"target": name, "depth": depth, "accuracy": float(final.mean()),
+                        "accuracy_se": float(final.std(ddof=1) / math.sqrt(n_models)),
+                        "best_accuracy": float(history["accuracy"].max()),
+                        "steps_run": int(history.steps[-1])})
+    return records
