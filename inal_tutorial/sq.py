@@ -55,10 +55,11 @@ from ._validation import (
     check_n,
     log2_length,
 )
+from .alignment import FirstLayerProfile, first_layer_inal
 from .boolean import BooleanTarget, all_inputs, truth_table
 from .fourier import degree_profile, inverse_walsh, subset_sizes, walsh_coefficients
 from .random import SeedLike, make_generator
-from .symmetry import GROUPS, group_elements, group_order, sample_group, table_index_maps
+from .symmetry import GROUPS, _index_maps, group_elements, group_order, sample_group
 
 __all__ = [
     "cross_predictability",
@@ -84,6 +85,7 @@ __all__ = [
     "low_degree_learner",
     "orbit_cp_versus_n",
     "query_count_experiment",
+    "inal_cp_records",
 ]
 
 _Z95 = 1.959963984540054
@@ -285,7 +287,7 @@ class CPEstimate:
             return f"CP = {self.value:.4g} ({self.method}, {self.group})"
         lo, hi = self.ci
         return (f"CP = {self.value:.4g} ± {self.stderr:.2g} (95% CI [{lo:.3g}, {hi:.3g}], "
-                f"{self.n_samples} pairs, {self.group})")
+                f"{self.n_samples} samples, {self.group})")
 
 
 #: How :func:`orbit_cross_predictability` can compute an orbit's CP.
@@ -326,7 +328,7 @@ def orbit_tables(target, group: str = "signed_permutations", *, unique: bool = T
                          "many; use orbit_cross_predictability(method='monte_carlo')")
     blocks = []
     for perms, signs in group_elements(n, group, batch_size=_batch_rows(2**n)):
-        rows = table[table_index_maps(perms, signs)]
+        rows = table[_index_maps(perms, signs)]
         blocks.append(torch.unique(rows, dim=0) if unique else rows)
     out = torch.cat(blocks)
     return torch.unique(out, dim=0) if unique else out
@@ -403,11 +405,11 @@ def orbit_cp_upper_bound(profile, cutoff: int, n: int | None = None) -> float:
     return float(low + padded.sum() ** 2 / math.comb(n, cutoff + 1) + high)
 
 
-def _inner_with_moved(table: torch.Tensor, reference: torch.Tensor, perms: torch.Tensor,
-                      signs: torch.Tensor) -> torch.Tensor:
-    r""":math:`\langle \text{reference}, f\circ g_b\rangle` for each g_b of the batch."""
-    moved = table[table_index_maps(perms, signs)]                  # (B, N)
-    return moved @ reference / table.shape[0]
+def _inner_with_moved(table: torch.Tensor, perms: torch.Tensor, signs: torch.Tensor
+                      ) -> torch.Tensor:
+    r""":math:`\langle f, f\circ h_b\rangle` for each :math:`h_b` of the batch (f given by its table)."""
+    moved = table[_index_maps(perms, signs)]                        # (B, N)
+    return moved @ table / table.shape[0]
 
 
 def orbit_cross_predictability(target, group: str = "signed_permutations",
@@ -424,9 +426,10 @@ def orbit_cross_predictability(target, group: str = "signed_permutations",
       exact (cost :math:`|G|\,2^n`; small n only).
     * ``"enumerate_orbit"``: the definition itself, :func:`cross_predictability` of the
       distinct functions of the orbit (:func:`orbit_tables`).
-    * ``"monte_carlo"``: the mean of :math:`\langle f\circ g,f\circ g'\rangle^2` over
-      ``n_samples`` independent uniform pairs :math:`(g,g')`, with its standard error;
-      cost :math:`O(n_{\text{samples}}2^n)`, for any n up to about 20.
+    * ``"monte_carlo"``: the mean of :math:`\langle f,f\circ h\rangle^2` over ``n_samples``
+      i.i.d. uniform :math:`h\in G`, with its standard error; the summand has the law of
+      :math:`\langle f\circ g,f\circ g'\rangle^2` for independent uniform g, g' (module
+      docstring). Cost :math:`O(n_{\text{samples}}2^n)`, for any n up to about 20.
 
     Parameters
     ----------
@@ -434,9 +437,9 @@ def orbit_cross_predictability(target, group: str = "signed_permutations",
     group : {"permutations", "sign_flips", "signed_permutations"}
     method : str
     n_samples : int
-        Number of pairs for ``"monte_carlo"`` (>= 2).
+        Number of group elements drawn for ``"monte_carlo"`` (>= 2).
     seed : int or torch.Generator
-        Seed of the Monte Carlo pairs.
+        Seed of the Monte Carlo sample.
 
     Returns
     -------
@@ -465,7 +468,7 @@ def orbit_cross_predictability(target, group: str = "signed_permutations",
         total = 0.0
         batches = group_elements(n, group, batch_size=_batch_rows(2**n))
         for perms, signs in tqdm(batches, disable=not progress, desc="group", leave=False):
-            total += float(_inner_with_moved(table, table, perms, signs).square().sum())
+            total += float(_inner_with_moved(table, perms, signs).square().sum())
         return CPEstimate(total / order, 0.0, method, group)
     n_samples = check_int(n_samples, "n_samples", low=2, high=10**8)
     if n > 22:
@@ -474,13 +477,10 @@ def orbit_cross_predictability(target, group: str = "signed_permutations",
     gen = make_generator(seed)
     rows = _batch_rows(2**n)
     values = []
-    for start in tqdm(range(0, n_samples, rows), disable=not progress, desc="pairs", leave=False):
-        size = min(rows, n_samples - start)
-        perms_a, signs_a = sample_group(n, size, group, gen)
-        perms_b, signs_b = sample_group(n, size, group, gen)
-        first = table[table_index_maps(perms_a, signs_a)]
-        second = table[table_index_maps(perms_b, signs_b)]
-        values.append(((first * second).mean(dim=1)).square())
+    for start in tqdm(range(0, n_samples, rows), disable=not progress, desc="samples",
+                      leave=False):
+        perms, signs = sample_group(n, min(rows, n_samples - start), group, gen)
+        values.append(_inner_with_moved(table, perms, signs).square())
     values = torch.cat(values)
     return CPEstimate(float(values.mean()), float(values.std() / math.sqrt(n_samples)), method,
                       group, n_samples=n_samples)
@@ -724,7 +724,8 @@ class LowDegreeResult:
     Attributes
     ----------
     coefficients : torch.Tensor
-        Answers :math:`\approx\hat f(S)` by bitmask S (0 above the degree), length :math:`2^n`.
+        Answers :math:`a_S\approx\hat f(S)` by bitmask S (0 above the degree and, with
+        thresholding, where :math:`|a_S|\le\tau`), length :math:`2^n`.
     hypothesis : torch.Tensor
         Truth table of :math:`h=\mathrm{sign}(\sum_S a_S\chi_S)` (ties to +1).
     n_queries : int
@@ -737,12 +738,15 @@ class LowDegreeResult:
     degree: int
 
 
-def low_degree_learner(oracle: SQOracle, degree: int) -> LowDegreeResult:
+def low_degree_learner(oracle: SQOracle, degree: int, *, threshold: bool = True
+                       ) -> LowDegreeResult:
     r"""Estimate every :math:`\hat f(S)` with :math:`|S|\le` ``degree`` by one query each, then take the sign.
 
-    :math:`\sum_{j\le\text{degree}}\binom nj` correlational queries. If f is close to the
-    sign of its low-degree part (majority is, for degree 1) the hypothesis
-    :math:`\mathrm{sign}(\sum_Sa_S\chi_S)` agrees with f on most inputs.
+    :math:`\sum_{j\le\text{degree}}\binom nj` correlational queries :math:`a_S\approx\hat f(S)`.
+    With ``threshold`` (default) an answer with :math:`|a_S|\le\tau` is set to 0, since it
+    is consistent with :math:`\hat f(S)=0` (without it, many small errors add up in the
+    sum). The hypothesis is :math:`h=\mathrm{sign}(\sum_Sa_S\chi_S)`; if f is close to the
+    sign of its low-degree part (majority is, for degree 1) h agrees with f on most inputs.
     """
     if not isinstance(oracle, SQOracle):
         raise TypeError(f"oracle must be an SQOracle, got {type(oracle).__name__}")
@@ -753,6 +757,8 @@ def low_degree_learner(oracle: SQOracle, degree: int) -> LowDegreeResult:
     coefficients = torch.zeros(2**oracle.n, dtype=torch.float64)
     for mask in masks.tolist():
         coefficients[mask] = oracle.parity_query(mask)
+    if threshold:
+        coefficients[coefficients.abs() <= oracle.tau] = 0.0
     polynomial = inverse_walsh(coefficients)                  # sum_S a_S chi_S(x(i)) for every i
     hypothesis = torch.where(polynomial >= 0, 1.0, -1.0).double()
     return LowDegreeResult(coefficients, hypothesis, oracle.n_queries - start, degree)
@@ -769,7 +775,7 @@ def orbit_cp_versus_n(family: Callable[[int], BooleanTarget], ns: Sequence[int],
     r"""Signed-permutation orbit CP of ``family(n)`` for each n: Monte Carlo and formula.
 
     Returns one record per n with keys ``n``, ``target`` (name), ``cp`` and ``stderr``
-    (Monte Carlo over ``n_samples`` pairs of group elements), ``formula``
+    (Monte Carlo over ``n_samples`` group elements), ``formula``
     (:func:`signed_orbit_cp_formula` of the truth table) and ``theory`` (``theory(n)``
     when given, e.g. a closed form that does not use the truth table).
     """
@@ -836,4 +842,53 @@ def query_count_experiment(ns: Sequence[int], k: int, tau: float, *, targets: in
                         "group_mean": float(np.mean(counts["group"])),
                         "group_max": int(np.max(counts["group"])),
                         "all_correct": bool(correct), "bound": counting_bound(d, tau)})
+    return records
+
+
+def inal_cp_records(targets: Sequence[BooleanTarget], profile: FirstLayerProfile, *,
+                    cutoff: int = 2) -> list[dict]:
+    r"""The chain *low INAL, small low-degree weight, small orbit CP*, target by target.
+
+    For each f on n bits (n = ``profile.n``), with :math:`A_k(n)` the first-layer profile
+    of the architecture (:func:`~inal_tutorial.alignment.first_layer_profile`):
+
+    * ``inal``: the first-layer INAL :math:`\sum_kW^k(f)A_k(n)`, a lower bound on the
+      network's INAL (the max over neurons includes the first layer);
+    * ``low_weight``: :math:`\sum_{1\le k\le K}W^k(f)` and ``high_weight``:
+      :math:`\sum_{k\ge n-K}W^k(f)`, with K = ``cutoff``;
+    * ``cp`` and ``cp_embedded``: the signed-permutation orbit CP of f on n bits and of f
+      embedded on 2n bits (:func:`orbit_cp_from_profile`);
+    * ``bound`` and ``bound_embedded``: :func:`orbit_cp_upper_bound` on n and 2n bits;
+    * ``bound_from_inal_embedded``: the same bound on 2n bits with every low-degree
+      weight replaced by what the INAL allows, :math:`W^k(f)\le\mathrm{INAL}/A_k(n)`:
+      :math:`\sum_{k\le K}\min(\|f\|^2,\mathrm{INAL}/A_k(n))^2/\binom{2n}k+\|f\|^4/\binom{2n}{K+1}`.
+    """
+    if not isinstance(profile, FirstLayerProfile):
+        raise TypeError(f"profile must be a FirstLayerProfile, got {type(profile).__name__}")
+    n = profile.n
+    cutoff = check_int(cutoff, "cutoff", low=0, high=(n - 1) // 2)
+    records = []
+    for target in targets:
+        if not isinstance(target, BooleanTarget):
+            raise TypeError(f"targets must be BooleanTarget instances, got "
+                            f"{type(target).__name__}")
+        if target.n != n:
+            raise ValueError(f"target {target.name} has n={target.n} but the profile is for n={n}")
+        table = truth_table(target)
+        weights = degree_profile(table).numpy()
+        inal = first_layer_inal(table, profile)
+        norm2 = float(weights.sum())
+        allowed = np.minimum(norm2, inal / np.maximum(profile.values[: cutoff + 1], 1e-300))
+        from_inal = (sum(allowed[k] ** 2 / math.comb(2 * n, k) for k in range(cutoff + 1))
+                     + norm2**2 / math.comb(2 * n, cutoff + 1))
+        records.append({
+            "target": target.name, "n": n, "inal": inal,
+            "low_weight": float(weights[1: cutoff + 1].sum()),
+            "high_weight": float(weights[n - cutoff:].sum()),
+            "cp": orbit_cp_from_profile(weights), "cp_embedded": orbit_cp_from_profile(weights,
+                                                                                     2 * n),
+            "bound": orbit_cp_upper_bound(weights, cutoff),
+            "bound_embedded": orbit_cp_upper_bound(weights, cutoff, 2 * n),
+            "bound_from_inal_embedded": float(from_inal),
+        })
     return records

@@ -329,6 +329,21 @@ def test_low_degree_learner_recovers_majority_with_n_plus_one_queries():
     assert it.low_degree_learner(it.SQOracle(f, tau), 2).n_queries == 1 + n + math.comb(n, 2)
 
 
+def test_low_degree_learner_thresholds_answers_consistent_with_zero():
+    n, tau = 10, 0.05
+    f = it.Parity(n, [0, 3, 8])
+    table = it.truth_table(f)
+    kept = it.low_degree_learner(it.SQOracle(f, tau, "random", seed=0), 3)
+    assert torch.equal(kept.hypothesis, table)
+    assert int((kept.coefficients != 0).sum()) == 1
+    # Without thresholding, the 175 answers of pure noise add up and flip some signs.
+    raw = it.low_degree_learner(it.SQOracle(f, tau, "random", seed=0), 3, threshold=False)
+    assert float((raw.hypothesis == table).double().mean()) < 1.0
+    # Degree 1 sees nothing of a degree-3 parity: its hypothesis is constant.
+    blind = it.low_degree_learner(it.SQOracle(f, tau), 1)
+    assert float((blind.hypothesis == table).double().mean()) == 0.5
+
+
 def test_query_count_experiment():
     records = it.query_count_experiment([5, 6, 7], 2, 0.1, targets=4, seed=0)
     for r in records:
