@@ -35,6 +35,7 @@ t. :func:`equivariance_check` verifies this to float64 precision.
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import math
 from collections.abc import Iterator, Sequence
@@ -313,20 +314,30 @@ def table_index_maps(permutations: torch.Tensor, signs: torch.Tensor) -> torch.T
     if permutations.ndim != 2 or signs.shape != permutations.shape:
         raise ValueError(f"permutations and signs must both have shape (B, n), got "
                          f"{tuple(permutations.shape)} and {tuple(signs.shape)}")
-    n = permutations.shape[1]
-    check_n(n, "n", enumerate_all=True)
+    n = check_n(permutations.shape[1], "n", enumerate_all=True)
     if not bool((permutations.sort(dim=1).values == torch.arange(n)).all()):
         raise ValueError("every row of permutations must be a permutation of range(n)")
     if not bool(((signs == 1) | (signs == -1)).all()):
         raise ValueError("signs must contain only +1 and -1")
-    # bit_{pi(j)}(i) * 2^j summed over j is a matrix product: bits (2^n, n) @ W (n, B) with
-    # W[pi(j), b] = 2^j. Exact in float64 (integers below 2^53).
-    bits = ((torch.arange(2**n).unsqueeze(-1) >> torch.arange(n)) & 1).double()
-    powers = (2.0 ** torch.arange(n, dtype=torch.float64)).expand(permutations.shape[0], n)
-    weights = torch.zeros(permutations.shape[0], n, dtype=torch.float64)
-    weights.scatter_(1, permutations.long(), powers)
-    permuted = (bits @ weights.T).T.round().long()                      # (B, 2^n)
-    flips = ((signs < 0).long() << torch.arange(n)).sum(dim=1)           # (B,)
+    return _index_maps(permutations.long(), signs).long()
+
+
+@functools.lru_cache(maxsize=4)
+def _input_bits(n: int) -> torch.Tensor:
+    """Bits of every index, shape (n, 2^n), float32 (exact: 0 and 1)."""
+    return ((torch.arange(2**n).unsqueeze(0) >> torch.arange(n).unsqueeze(1)) & 1).float()
+
+
+def _index_maps(permutations: torch.Tensor, signs: torch.Tensor) -> torch.Tensor:
+    """:func:`table_index_maps` without the checks, as int32 (the hot loop of the orbit sums)."""
+    batch, n = permutations.shape
+    # sum_j bit_{pi(j)}(i) 2^j is a matrix product W (B, n) @ bits (n, 2^n) with
+    # W[b, pi_b(j)] = 2^j; exact in float32 because every sum is an integer below 2^24.
+    powers = (2.0 ** torch.arange(n, dtype=torch.float32)).expand(batch, n)
+    weights = torch.zeros(batch, n, dtype=torch.float32).scatter_(1, permutations, powers)
+    permuted = (weights @ _input_bits(n)).to(torch.int32)                # (B, 2^n)
+    flips = ((signs < 0).to(torch.int32) << torch.arange(n, dtype=torch.int32)).sum(
+        dim=1, dtype=torch.int32)
     return permuted ^ flips.unsqueeze(1)
 
 
