@@ -1,4 +1,5 @@
 # The two commands: `make book` (set up + build the book) and `make test` (every check).
+# Also: `make student` (the book without solutions), `make pdf`, `make screenshots`.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -10,8 +11,21 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
 BUILD_FLAGS := -W -n --keep-going
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
+# The browser check runs offline: it serves MathJax from the npm package, the version that
+# _config.yml's mathjax_path loads (tests/test_book_tools.py checks that they agree).
+MATHJAX_VERSION := 3.2.2
+MATHJAX := $(VENV)/mathjax/es5/tex-mml-chtml.js
+# System packages (Debian): root installs them directly, anyone else through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_GET := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
+  texlive-xetex texlive-plain-generic latexmk lmodern fonts-freefont-otf xindy
+# The page `make screenshots` shows, light and dark.
+PAGE ?= book/fourier.html
 
-.PHONY: book test venv lint unit nbval build-check execute clean
+.PHONY: book test venv lint unit nbval build-check browser-check student student-check \
+  pdf screenshots chromium mathjax execute clean
 
 venv: $(STAMP)
 
@@ -30,25 +44,70 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
 
+# Every check, in order: lint, unit tests, notebooks (nbval), the book from a clean build
+# folder, every page in a browser, the student edition.
+test: lint unit nbval build-check browser-check student-check
+
 lint: $(STAMP)
 	$(BIN)/ruff check inal_tutorial tests benchmarks book tools
 
+# tests/book needs a built book: browser-check and student-check run it.
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -q
+	$(PYTEST) tests -q --ignore=tests/book
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest --nbval book --sanitize-with tests/nbval_sanitize.cfg -q -p no:cacheprovider
+	$(PYTEST) --nbval book --sanitize-with tests/nbval_sanitize.cfg -q
 
 build-check: $(STAMP)
 	rm -rf _build
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 
-test: lint unit nbval build-check
+# Open every page of _build/html in headless Chromium (tools/browser_check.py).
+browser-check: $(STAMP) chromium $(MATHJAX)
+	INAL_REQUIRE_BOOK=1 $(PYTEST) tests/book/test_browser.py -q
+
+# The book without solutions, in _build/student/html (tools/student_build.py).
+student: $(STAMP)
+	$(BIN)/python tools/student_build.py
+
+student-check: student
+	INAL_REQUIRE_BOOK=1 $(PYTEST) tests/book/test_student_build.py -q
+
+# The whole book as one PDF (XeLaTeX), in _build/latex/book.pdf. Not part of `make test`.
+pdf: $(STAMP)
+	@command -v xelatex >/dev/null && command -v latexmk >/dev/null || { \
+	  $(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends $(TEX_PACKAGES); }
+	rm -rf _build/latex
+	$(BIN)/jupyter-book build . --builder pdflatex -n --keep-going
+	@echo "PDF: $(CURDIR)/_build/latex/book.pdf"
+
+# PAGE of the built book in the light and the dark theme, as PNGs in _build/screenshots.
+screenshots: $(STAMP) chromium $(MATHJAX)
+	mkdir -p _build/screenshots
+	for theme in light dark; do \
+	  $(BIN)/python tools/browser_check.py --screenshot $(PAGE) --theme $$theme \
+	    --out _build/screenshots/$$(basename $(PAGE) .html)-$$theme.png || exit 1; \
+	done
+
+chromium:
+	@command -v chromium >/dev/null || { \
+	  $(APT_GET) update -q && $(APT_GET) install -y -q chromium chromium-driver; }
+
+mathjax: $(MATHJAX)
+
+$(MATHJAX):
+	@command -v npm >/dev/null || { $(APT_GET) update -q && $(APT_GET) install -y -q npm; }
+	rm -rf $(VENV)/mathjax && mkdir -p $(VENV)/mathjax
+	tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null) \
+	  && tar xzf $$tmp/mathjax-$(MATHJAX_VERSION).tgz -C $(VENV)/mathjax --strip-components=1 \
+	  && rm -rf $$tmp
+	test -f $(MATHJAX)
 
 # For authors: re-execute every chapter in place (commit the outputs nbval compares against).
+# `jupyter execute` is nbclient's (nbconvert is not installed).
 execute: $(STAMP)
 	for nb in book/*.ipynb; do \
-	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+	  $(BIN)/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
 	done
 
 clean:

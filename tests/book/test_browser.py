@@ -1,0 +1,96 @@
+"""Every page of the built book, opened in headless Chromium (tools/browser_check.py).
+
+Per page: it loads without errors, MathJax typeset all the math (no raw TeX left),
+every image loaded, a chapter shows as many figures as its notebook has, no figure has
+an opaque white background, and no internal link is broken. Then: the figures read on
+the light and on the dark theme.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import matplotlib as mpl
+import pytest
+
+import inal_tutorial as it
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+import browser_check  # noqa: E402
+import course_overview  # noqa: E402
+
+BOOK_HTML = Path(os.environ.get("INAL_BOOK_HTML", ROOT / "_build" / "html"))  # as conftest
+PAGES = browser_check.html_pages(BOOK_HTML) if BOOK_HTML.is_dir() else ["(no build)"]
+
+
+@pytest.fixture(scope="module")
+def site(book_html):
+    with browser_check.Site(book_html, ROOT) as site:
+        yield site
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page(site, page):
+    report = site.check(page)
+    assert report.ok, f"{page}:\n  " + "\n  ".join(report.problems)
+
+
+def test_every_page_of_the_toc_was_built(book_html):
+    missing = [name for name in course_overview.toc_docnames(ROOT)
+               if not (book_html / f"{name}.html").is_file()]
+    assert missing == []
+
+
+def test_the_api_page_typesets_its_math(site):
+    report = site.check("book/api.html")
+    assert report.math_total > 0 and report.math_typeset == report.math_total
+
+
+def _luminance(rgb) -> float:
+    """WCAG relative luminance of an sRGB colour with channels in [0, 1]."""
+    def linear(c):
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b) -> float:
+    """WCAG contrast ratio of two colours, from 1 (none) to 21 (black on white)."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _css_rgb(value: str) -> tuple[float, float, float]:
+    channels = [float(c) for c in re.findall(r"[\d.]+", value)[:3]]
+    return tuple(c / 255 for c in channels)
+
+
+def test_contrast_formula():
+    assert contrast((0, 0, 0), (1, 1, 1)) == pytest.approx(21.0)
+    assert contrast((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)) == pytest.approx(1.0)
+
+
+FIGURE_PAGES = [p for p in PAGES if browser_check.expected_figures(
+    browser_check.source_of(p, ROOT)) > 0]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_figures_read_on_both_themes(site, theme):
+    if not FIGURE_PAGES:
+        pytest.skip("no chapter with a figure is built yet")
+    colours = site.theme_colours(FIGURE_PAGES[0], theme)
+    assert colours["theme"] == theme, "the theme stored in localStorage was not applied"
+    background = _css_rgb(colours["background"])
+    it.use_book_style()
+    text = mpl.colors.to_rgb(mpl.rcParams["text.color"])
+    axes = mpl.colors.to_rgb(mpl.rcParams["axes.edgecolor"])
+    # WCAG asks 3:1 for large text and graphical objects.
+    assert contrast(text, background) >= 3.0, (theme, colours)
+    assert contrast(axes, background) >= 3.0, (theme, colours)
+    if theme == "dark":  # _static/book.css: figures sit on the page, not on a light box
+        assert colours["figureBackground"] in ("rgba(0, 0, 0, 0)", "transparent"), colours
+        assert colours["figureFilter"] == "none", colours
