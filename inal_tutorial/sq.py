@@ -499,7 +499,7 @@ class SQOracle:
 
     A query :math:`\varphi(x,y)` with values in [-1, 1] is answered with a number within
     :math:`\tau` of :math:`\mathbb{E}_x\varphi(x,f(x))` (computed exactly over all
-    :math:`2^n` inputs). Every answer increments :attr:`n_queries`.
+    :math:`2^n` inputs). Every answer increments the counter ``n_queries``.
 
     Parameters
     ----------

@@ -23,7 +23,7 @@ from ..sq import inal_cp_records, orbit_cp_from_profile, orbit_cp_versus_n, quer
 CHAPTER = "cross_predictability"
 
 _CP_SETTINGS = {
-    "small": dict(ns=(5, 7, 9, 11, 13), embedded_ns=(2, 3, 4, 5, 6), n_samples=4000),
+    "small": dict(ns=(5, 7, 9, 11, 13), embedded_ns=(2, 3, 4, 5, 6), n_samples=2000),
     "large": dict(ns=(5, 7, 9, 11, 13, 15), embedded_ns=(2, 3, 4, 5, 6, 7, 8), n_samples=20000),
 }
 _QUERY_SETTINGS = {
