@@ -40,7 +40,7 @@ from numpy.polynomial import hermite_e
 from tqdm.auto import tqdm
 
 from ._validation import MAX_ENUMERATION_N, check_choice, check_float, check_int, check_n
-from .boolean import BooleanTarget, input_chunks, sample_inputs, truth_table
+from .boolean import BooleanTarget, _bit_signs, input_chunks, sample_inputs, truth_table
 from .fourier import degree_profile, walsh_coefficients
 from .networks import ACTIVATIONS, BIAS_LAWS, INITIALIZATIONS, MLPEnsemble, sample_law
 from .random import SeedLike, make_generator
@@ -130,8 +130,184 @@ def _target_values(target: BooleanTarget, x: torch.Tensor) -> torch.Tensor:
 
 
 def _chunk_rows(network: MLPEnsemble, budget_elements: int) -> int:
+    """Inputs per chunk keeping one layer's outputs, ``M * width * rows``, within the budget.
+
+    For sampled inputs this also fixes which draws go to which initialization (with
+    ``independent_inputs``), so it must not change: results are reproducible from the seed.
+    """
     per_row = network.n_models * max(network.widths)
     return max(64, min(1 << 16, budget_elements // max(per_row, 1)))
+
+
+#: Elements of one block of neuron outputs (2 MiB in float64, 1 MiB in float32): small enough
+#: to stay in cache between the ops that make and reduce it.
+_CACHE_ELEMENTS = 1 << 18
+#: Most inputs whose products with f are summed in the network's dtype before float64
+#: (float32 partial sums of 4096 terms keep the old accuracy; 65536 terms lose ~10x).
+_SUM_BLOCK = 1 << 12
+#: Activations with an in-place form giving the same values as ``ACTIVATIONS[name]``.
+_INPLACE_ACTIVATIONS = {"relu": torch.relu_, "tanh": torch.tanh_, "sigmoid": torch.sigmoid_,
+                        "abs": torch.abs_}
+
+
+def _activate(network: MLPEnsemble, pre: torch.Tensor) -> torch.Tensor:
+    """The network's activation applied to a freshly computed pre-activation (in place if possible)."""
+    inplace = _INPLACE_ACTIVATIONS.get(network.activation)
+    return inplace(pre) if inplace is not None else ACTIVATIONS[network.activation](pre)
+
+
+def _hidden_outputs(network: MLPEnsemble, first_pre: torch.Tensor):
+    """Yield every hidden layer's outputs ``(M, width_l, rows)``, from the first layer's
+    pre-activations ``(M, width_0, rows)`` (neurons by inputs: each neuron's values over the
+    chunk's inputs are contiguous, so reducing them against f is one batched GEMV)."""
+    h = _activate(network, first_pre)
+    yield h
+    for layer in range(1, network.n_layers - 1):
+        w, b = network.weights[layer], network.biases[layer]
+        pre = torch.bmm(w, h) if b is None else torch.baddbmm(b.unsqueeze(-1), w, h)
+        h = _activate(network, pre)
+        yield h
+
+
+def _readout(network: MLPEnsemble, h: torch.Tensor) -> torch.Tensor:
+    """The linear read-out ``(M, 1, rows)`` from the last hidden layer's outputs."""
+    w, b = network.weights[-1], network.biases[-1]
+    return torch.bmm(w, h) if b is None else torch.baddbmm(b.unsqueeze(-1), w, h)
+
+
+def _progress(iterable, total: int, progress: bool):
+    # Passing ``disable=False`` explicitly would override the TQDM_DISABLE environment variable.
+    return tqdm(iterable, total=total, desc="inputs", leave=False,
+                **({} if progress else {"disable": True}))
+
+
+def _first_layer_exact_sums(target: BooleanTarget, network: MLPEnsemble, memory_budget: int,
+                            progress: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Fast path: :math:`\sum_x f(x)\sigma(w_v\cdot x+b_v)` over all :math:`2^n` inputs for every
+    first-layer neuron v, and :math:`\sum_x f(x)`.
+
+    No matrix product over the n coordinates: split the input index into its low ``l`` and
+    high ``n - l`` bits, :math:`w\cdot x+b=(w_{\rm low}\cdot x_{\rm low})+(w_{\rm high}\cdot
+    x_{\rm high}+b)`. The :math:`2^l` low sums of every neuron are computed once; a block of
+    ``neurons x inputs`` is then one broadcast addition into a cache-resident buffer, the
+    activation in place, and a matrix-vector product with f: three passes over the block
+    instead of a GEMM with 2n flops per (neuron, input). Products with f are summed in the
+    network's dtype over at most :data:`_SUM_BLOCK` inputs, then in float64.
+    """
+    n = target.n
+    dtype, device = network.weights[0].dtype, network.weights[0].device
+    w = network.first_layer_weights().detach().reshape(-1, n)          # (M * width, n)
+    b = None if network.biases[0] is None else network.biases[0].detach().reshape(-1, 1)
+    neurons = w.shape[0]
+    # l low bits: the table of low sums (neurons x 2^l) stays within the memory budget.
+    low = max(0, min(n, 10, (memory_budget // neurons).bit_length() - 1))
+    sum_bits = max(low, min(n, _SUM_BLOCK.bit_length() - 1))           # inputs per product
+    chunk_bits = max(sum_bits, min(n, 16))                              # inputs per f chunk
+    block = max(1, _CACHE_ELEMENTS >> sum_bits)                         # neurons per block
+    x_low = _bit_signs(torch.arange(1 << low, device=device), low, dtype)
+    pre_low = (w[:, :low] @ x_low.T).unsqueeze(1)                       # (neurons, 1, 2^l)
+    w_high = w[:, low:]
+    highs_per_sum = 1 << (sum_bits - low)
+    buffer = torch.empty(min(block, neurons), highs_per_sum, 1 << low, dtype=dtype,
+                         device=device)
+    sums = torch.zeros(neurons, dtype=torch.float64, device=device)
+    sum_f = torch.zeros((), dtype=torch.float64, device=device)
+    starts = range(0, 1 << n, 1 << chunk_bits)
+    for start in _progress(starts, len(starts), progress):
+        stop = start + (1 << chunk_bits)
+        f = _target_values(target, _bit_signs(torch.arange(start, stop, device=device), n,
+                                              dtype)).to(dtype)
+        sum_f += f.sum(dtype=torch.float64)
+        x_high = _bit_signs(torch.arange(start >> low, stop >> low, device=device), n - low, dtype)
+        for first in range(0, neurons, block):
+            last = min(first + block, neurons)
+            pre_high = w_high[first:last] @ x_high.T                   # (block, chunk highs)
+            if b is not None:
+                pre_high += b[first:last]
+            z = buffer[:last - first]
+            for h in range(0, pre_high.shape[1], highs_per_sum):
+                torch.add(pre_high[:, h:h + highs_per_sum, None], pre_low[first:last], out=z)
+                a = _activate(network, z)
+                f_part = f[h << low:(h + highs_per_sum) << low]
+                sums[first:last] += (a.view(last - first, -1) @ f_part).double()
+    return sums.view(network.n_models, -1), sum_f
+
+
+def _exact_sums(target: BooleanTarget, network: MLPEnsemble, rows: int, memory_budget: int,
+                progress: bool) -> list[torch.Tensor]:
+    r""":math:`\sum_x f(x)\mathrm{NN}_v(x)` over all :math:`2^n` inputs, for every neuron.
+
+    One hidden layer: :func:`_first_layer_exact_sums`. Deeper networks: chunks of ``rows``
+    inputs through every layer, the first layer's pre-activations built by the same split of
+    the input bits. The read-out is linear, so its sums follow from the last hidden layer's:
+    :math:`\sum_x f\,(a\cdot h + c) = a\cdot\sum_x f h + c\sum_x f`, with no pass over inputs.
+    """
+    n, m = target.n, network.n_models
+    dtype, device = network.weights[0].dtype, network.weights[0].device
+    sums = [torch.zeros(m, width, dtype=torch.float64, device=device) for width in network.widths]
+    if network.n_layers == 2:
+        sums[0], sum_f = _first_layer_exact_sums(target, network, memory_budget, progress)
+    else:
+        low = min(n, max(6, min(12, rows.bit_length() - 1)))   # 64 .. 4096 contiguous inputs
+        high_per_chunk = max(1, rows >> low)
+        w = network.first_layer_weights().detach()
+        b = network.biases[0]
+        x_low = _bit_signs(torch.arange(1 << low, device=device), low, dtype)
+        pre_low = torch.matmul(w[..., :low], x_low.T).unsqueeze(-2)   # (M, width, 1, 2^l)
+        sum_f = torch.zeros((), dtype=torch.float64, device=device)
+        starts = range(0, 1 << (n - low), high_per_chunk)
+        for start in _progress(starts, len(starts), progress):
+            stop = min(start + high_per_chunk, 1 << (n - low))
+            x_high = _bit_signs(torch.arange(start, stop, device=device), n - low, dtype)
+            pre_high = torch.matmul(w[..., low:], x_high.T)             # (M, width, highs)
+            if b is not None:
+                pre_high += b.detach().unsqueeze(-1)
+            pre = (pre_high.unsqueeze(-1) + pre_low).flatten(-2)       # (M, width, rows)
+            inputs = _bit_signs(torch.arange(start << low, stop << low, device=device), n, dtype)
+            f = _target_values(target, inputs).to(dtype)
+            sum_f += f.sum(dtype=torch.float64)
+            for layer, h in enumerate(_hidden_outputs(network, pre)):
+                sums[layer] += torch.matmul(h, f).double()
+    a, c = network.weights[-1].detach().double(), network.biases[-1]
+    sums[-1] = torch.matmul(a, sums[-2].unsqueeze(-1)).squeeze(-1)
+    if c is not None:
+        sums[-1] += c.detach().double() * sum_f
+    return sums
+
+
+def _sampled_sums(target: BooleanTarget, network: MLPEnsemble, n_samples: int, seed: SeedLike,
+                  rows: int, independent_inputs: bool, progress: bool
+                  ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    r""":math:`\sum_i a_i` and :math:`\sum_i a_i^2`, :math:`a_i = f(x_i)\mathrm{NN}_v(x_i)`, on sampled inputs."""
+    n, m = target.n, network.n_models
+    dtype, device = network.weights[0].dtype, network.weights[0].device
+    gen = make_generator(seed)
+    w = network.first_layer_weights().detach()
+    b = network.biases[0]
+    sums = [torch.zeros(m, width, dtype=torch.float64, device=device) for width in network.widths]
+    sums_sq = [torch.zeros_like(s) for s in sums]
+    starts = range(0, n_samples, rows)
+    for start in _progress(starts, len(starts), progress):
+        size = min(rows, n_samples - start)
+        if independent_inputs:
+            # One block of inputs per initialization: shape (M, size, n).
+            x = sample_inputs(n, m * size, gen, dtype=dtype, device=device).view(m, size, n)
+            pre = torch.bmm(w, x.transpose(1, 2))
+        else:
+            x = sample_inputs(n, size, gen, dtype=dtype, device=device)
+            pre = (w.reshape(-1, n) @ x.T).view(m, -1, size)  # one GEMM for all models
+        if b is not None:
+            pre += b.detach().unsqueeze(-1)
+        f = _target_values(target, x).to(dtype).unsqueeze(-1)  # (size, 1) or (M, size, 1)
+        f_sq = f.square()
+        h = None
+        for layer, h in enumerate(_hidden_outputs(network, pre)):
+            sums[layer] += torch.matmul(h, f).squeeze(-1).double()
+            sums_sq[layer] += torch.matmul(h.square(), f_sq).squeeze(-1).double()
+        out = _readout(network, h)
+        sums[-1] += torch.matmul(out, f).squeeze(-1).double()
+        sums_sq[-1] += torch.matmul(out.square(), f_sq).squeeze(-1).double()
+    return sums, sums_sq
 
 
 def neuron_correlations(target: BooleanTarget, network: MLPEnsemble, *, n_samples: int | None = None,
@@ -143,8 +319,11 @@ def neuron_correlations(target: BooleanTarget, network: MLPEnsemble, *, n_sample
 
     Exact over all :math:`2^n` inputs when ``n_samples`` is None, otherwise over
     ``n_samples`` i.i.d. inputs drawn from ``seed``. Inputs are processed in chunks of
-    ``chunk_size`` rows (default: as many as keep ``n_models * width * rows`` below
-    ``memory_budget`` elements).
+    about ``chunk_size`` rows (default: as many as keep ``n_models * width * rows`` below
+    ``memory_budget`` elements and small enough to stay in cache), so memory is bounded by
+    the chunk, never by :math:`2^n`. Sums are accumulated in float64 across chunks; within
+    a chunk they are taken in the network's dtype (relative error ~1e-7 in float32; use a
+    float64 network where exactness matters).
 
     With ``independent_inputs=True`` (sampled inputs only; ignored when exact) each of the
     M initializations gets its own ``n_samples`` inputs instead of all sharing one sample,
@@ -154,6 +333,8 @@ def neuron_correlations(target: BooleanTarget, network: MLPEnsemble, *, n_sample
     Returns
     -------
     (sums, sums_of_squares) : two lists with one float64 tensor ``(M, width_l)`` per layer.
+        In exact mode the sums of squares are not computed (zeros): the exact estimate
+        does not use them.
     """
     if not isinstance(target, BooleanTarget):
         raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
@@ -161,45 +342,21 @@ def neuron_correlations(target: BooleanTarget, network: MLPEnsemble, *, n_sample
         raise TypeError(f"network must be an MLPEnsemble, got {type(network).__name__}")
     if target.n != network.n_inputs:
         raise ValueError(f"target has n={target.n} but the network has n_inputs={network.n_inputs}")
+    memory_budget = check_int(memory_budget, "memory_budget", low=1)
     rows = _chunk_rows(network, memory_budget) if chunk_size is None else check_int(
         chunk_size, "chunk_size", low=1)
-    dtype, device = network.weights[0].dtype, network.weights[0].device
-    if n_samples is None:
-        if target.n > MAX_ENUMERATION_N:
-            raise ValueError(f"exact INAL needs n <= {MAX_ENUMERATION_N}; got n={target.n}: "
-                             "pass n_samples to sample inputs instead")
-        total = 2**target.n
-
-        def chunks():
-            yield from (x for _, x in input_chunks(target.n, rows, dtype=dtype, device=device))
-    else:
-        total = check_int(n_samples, "n_samples", low=2, high=10**9)
-        gen = make_generator(seed)
-
-        def chunks():
-            for start in range(0, total, rows):
-                size = min(rows, total - start)
-                if independent_inputs:
-                    # One block of inputs per initialization: shape (M, size, n).
-                    yield sample_inputs(target.n, network.n_models * size, gen, dtype=dtype,
-                                        device=device).view(network.n_models, size, target.n)
-                else:
-                    yield sample_inputs(target.n, size, gen, dtype=dtype, device=device)
-
-    sums = [torch.zeros(network.n_models, w, dtype=torch.float64, device=device)
-            for w in network.widths]
-    sums_sq = [torch.zeros_like(s) for s in sums]
     with torch.no_grad():
-        for x in tqdm(chunks(), total=math.ceil(total / rows), disable=not progress,
-                      desc="inputs", leave=False):
-            f = _target_values(target, x).to(dtype)
-            f = f.view(1, -1, 1) if f.ndim == 1 else f.unsqueeze(-1)  # (1 or M, rows, 1)
-            for layer, out in enumerate(network.neuron_outputs(x)):
-                a = out * f
-                sums[layer] += a.sum(dim=1, dtype=torch.float64)
-                if n_samples is not None:
-                    sums_sq[layer] += a.square().sum(dim=1, dtype=torch.float64)
-    return sums, sums_sq
+        if n_samples is None:
+            if target.n > MAX_ENUMERATION_N:
+                raise ValueError(f"exact INAL needs n <= {MAX_ENUMERATION_N}; got n={target.n}: "
+                                 "pass n_samples to sample inputs instead")
+            if chunk_size is None:  # exact sums are fastest when a chunk stays in cache
+                rows = _chunk_rows(network, min(memory_budget, _CACHE_ELEMENTS))
+            sums = _exact_sums(target, network, rows, memory_budget, progress)
+            return sums, [torch.zeros_like(s) for s in sums]
+        n_samples = check_int(n_samples, "n_samples", low=2, high=10**9)
+        return _sampled_sums(target, network, n_samples, seed, rows, bool(independent_inputs),
+                             progress)
 
 
 def estimate_inal(target: BooleanTarget, network: MLPEnsemble | None = None, *,
