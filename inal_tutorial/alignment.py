@@ -458,17 +458,19 @@ class FirstLayerProfile:
 
 def _neuron_tables(weights: torch.Tensor, biases: torch.Tensor, activation: str, n: int,
                    chunk: int = 1 << 14) -> torch.Tensor:
-    """Truth tables sigma(w.x + b) of many neurons, shape (neurons, 2^n), float64."""
+    """Truth tables sigma(w.x + b) of many neurons, shape (neurons, 2^n), float64, on the
+    weights' device."""
     act = ACTIVATIONS[activation]
-    out = torch.empty(weights.shape[0], 2**n, dtype=torch.float64)
-    for start, x in input_chunks(n, chunk, dtype=torch.float64):
+    out = torch.empty(weights.shape[0], 2**n, dtype=torch.float64, device=weights.device)
+    for start, x in input_chunks(n, chunk, dtype=torch.float64, device=weights.device):
         out[:, start:start + x.shape[0]] = act(weights @ x.T + biases[:, None])
     return out
 
 
 def first_layer_profile(n: int, activation: str = "relu", init: str = "gaussian",
                         bias: str = "gaussian", bias_std: float = 1.0, *, n_neurons: int = 2000,
-                        seed: SeedLike = 0, batch: int = 256) -> FirstLayerProfile:
+                        seed: SeedLike = 0, batch: int = 256,
+                        device: str | torch.device | None = None) -> FirstLayerProfile:
     r"""The architecture's first-layer profile :math:`A_k(n)=\mathbb{E}_{w,b}[\hat\sigma_{w,b}(S)^2]`, :math:`|S|=k`.
 
     Each neuron's truth table is Walsh-transformed; :math:`\hat\sigma_w(S)^2` is averaged
@@ -485,6 +487,9 @@ def first_layer_profile(n: int, activation: str = "relu", init: str = "gaussian"
         As in :class:`~inal_tutorial.networks.MLPEnsemble`.
     n_neurons : int
         Monte Carlo sample size over (w, b) when not exact.
+    device : str or torch.device, optional
+        Where the neurons' truth tables are computed and transformed (default: the CPU);
+        the weights are drawn on the CPU, so a seed gives the same profile on every device.
     """
     n = check_n(n)
     if n > 20:
@@ -496,14 +501,17 @@ def first_layer_profile(n: int, activation: str = "relu", init: str = "gaussian"
     bias_std = check_float(bias_std, "bias_std", low=0.0)
     n_neurons = check_int(n_neurons, "n_neurons", low=2, high=10**7)
     batch = check_int(batch, "batch", low=1)
-    sizes = torch.tensor([bin(s).count("1") for s in range(2**n)])
-    counts = torch.tensor([math.comb(n, k) for k in range(n + 1)], dtype=torch.float64)
+    sizes = torch.tensor([bin(s).count("1") for s in range(2**n)], device=device)
+    counts = torch.tensor([math.comb(n, k) for k in range(n + 1)], dtype=torch.float64,
+                          device=device)
     no_bias = bias in ("zero", "none") or bias_std == 0.0
 
     def profile_of(w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        w, b = w.to(device), b.to(device)
         coeffs = walsh_coefficients(_neuron_tables(w, b, activation, n))
-        sums = torch.zeros(w.shape[0], n + 1, dtype=torch.float64)
-        return sums.index_add_(1, sizes, coeffs.square()) / counts  # mean over |S| = k
+        sums = torch.zeros(w.shape[0], n + 1, dtype=torch.float64, device=w.device)
+        per_degree = sums.index_add_(1, sizes, coeffs.square()) / counts  # mean over |S| = k
+        return per_degree.cpu()
 
     if init == "rademacher" and (no_bias or bias == "rademacher"):
         w = torch.full((1, n), n**-0.5, dtype=torch.float64)

@@ -391,14 +391,18 @@ class Mixture(BooleanTarget):
 
 
 def truth_table(target: BooleanTarget, dtype: torch.dtype = torch.float64,
-                chunk_size: int = 1 << 16) -> torch.Tensor:
-    """The vector ``(f(x(i)))_{i<2^n}`` of a target with n <= 24, in the package's indexing."""
+                chunk_size: int = 1 << 16,
+                device: str | torch.device | None = None) -> torch.Tensor:
+    """The vector ``(f(x(i)))_{i<2^n}`` of a target with n <= 24, in the package's indexing.
+
+    Computed (and returned) on ``device`` (default: the CPU).
+    """
     if not isinstance(target, BooleanTarget):
         raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
     if target.n > MAX_ENUMERATION_N:
         raise ValueError(f"target.n must be at most {MAX_ENUMERATION_N} to enumerate, got {target.n}")
-    out = torch.empty(2**target.n, dtype=dtype)
-    for start, x in input_chunks(target.n, chunk_size, dtype=dtype):
+    out = torch.empty(2**target.n, dtype=dtype, device=device)
+    for start, x in input_chunks(target.n, chunk_size, dtype=dtype, device=device):
         out[start:start + x.shape[0]] = target(x).to(dtype)
     return out
 

@@ -67,7 +67,10 @@ def _butterflies(v: torch.Tensor, bits: range) -> None:
         view = v.view(*lead, -1, 2, h)
         a, b = view[..., 0, :], view[..., 1, :]
         a.add_(b)
-        torch.add(a, b, alpha=-2, out=b)
+        if b.requires_grad:  # out= does not support autograd; same values, one more op
+            b.mul_(-2).add_(a)
+        else:
+            torch.add(a, b, alpha=-2, out=b)
 
 
 def _fwht_torch(v: torch.Tensor, n: int) -> torch.Tensor:
@@ -78,9 +81,10 @@ def _fwht_torch(v: torch.Tensor, n: int) -> torch.Tensor:
     length ``2**n <= 2**_BLOCK_BITS`` are transformed a group of rows at a time; longer rows
     first get their low bits done segment by segment (each segment is contiguous) and then
     their high bits column block by column block of the ``(2**(n-c), 2**c)`` view of a row.
-    On a GPU all passes run on the whole tensor (kernel launches, not caches, dominate there).
+    On a GPU all passes run on the whole tensor (kernel launches, not caches, dominate there),
+    and so they do for tensors that require grad (autograd records each pass).
     """
-    if v.device.type != "cpu" or v.numel() <= 1 << _BLOCK_BITS:
+    if v.device.type != "cpu" or v.requires_grad or v.numel() <= 1 << _BLOCK_BITS:
         _butterflies(v, range(n))
         return v
     rows = v.view(-1, 1 << n)
@@ -203,7 +207,7 @@ def fourier_coefficient(values, subset) -> torch.Tensor:
     from .boolean import subset_to_mask
 
     mask = subset_to_mask(subset, n)
-    signs = 1.0 - 2.0 * (_popcount(torch.arange(2**n) & mask) % 2).double()
+    signs = 1.0 - 2.0 * (_popcount(torch.arange(2**n, device=values.device) & mask) % 2).double()
     return (values * signs).mean(-1)
 
 

@@ -64,18 +64,25 @@ def activation_function(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
 
 
 def sample_law(law: str, shape: Sequence[int], std: float, generator: torch.Generator,
-               dtype: torch.dtype = torch.float64) -> torch.Tensor:
-    """I.i.d. draws with mean 0 and standard deviation ``std`` from ``law`` (on the CPU)."""
+               dtype: torch.dtype = torch.float64,
+               device: str | torch.device | None = None) -> torch.Tensor:
+    """I.i.d. draws with mean 0 and standard deviation ``std`` from ``law``.
+
+    Drawn on the CPU from ``generator`` (so a seed gives the same numbers everywhere), then
+    moved to ``device``.
+    """
     law = check_choice(law, "law", INITIALIZATIONS + ("zero",))
     shape = tuple(shape)
     if law == "zero" or std == 0:
-        return torch.zeros(shape, dtype=dtype)
-    if law == "gaussian":
-        return std * torch.randn(shape, generator=generator, dtype=dtype)
-    if law == "rademacher":
-        return std * (1 - 2 * torch.randint(0, 2, shape, generator=generator)).to(dtype)
-    half_width = std * 3**0.5
-    return half_width * (2 * torch.rand(shape, generator=generator, dtype=dtype) - 1)
+        draws = torch.zeros(shape, dtype=dtype)
+    elif law == "gaussian":
+        draws = std * torch.randn(shape, generator=generator, dtype=dtype)
+    elif law == "rademacher":
+        draws = std * (1 - 2 * torch.randint(0, 2, shape, generator=generator)).to(dtype)
+    else:
+        half_width = std * 3**0.5
+        draws = half_width * (2 * torch.rand(shape, generator=generator, dtype=dtype) - 1)
+    return draws if device is None else draws.to(device)
 
 
 class MLPEnsemble(nn.Module):
