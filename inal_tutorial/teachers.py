@@ -38,7 +38,8 @@ import numpy as np
 import torch
 
 from ._validation import as_tensor, check_choice, check_float, check_int, check_n
-from .boolean import FunctionTarget, sample_inputs
+from .boolean import FunctionTarget, input_chunks, sample_inputs
+from .fourier import degree_profile
 from .networks import ACTIVATIONS, MLPEnsemble
 from .random import SeedLike, make_generator, spawn_seeds
 from .training import ArrayDataset, train
@@ -165,6 +166,23 @@ class TeacherNetwork:
 
         return FunctionTarget(self.n, evaluate, name=f"{self.law} teacher {index}", boolean=False)
 
+    def hypercube_degree_profile(self) -> torch.Tensor:
+        r"""Fourier weight by degree of every teacher restricted to the hypercube, exact.
+
+        Row t is :math:`(W^0(f_t),\dots,W^n(f_t))` with :math:`W^k(f)=\sum_{|S|=k}\hat f(S)^2`,
+        computed from the truth tables over all :math:`2^n` inputs (n <= 20). By Parseval a
+        row sums to :math:`\mathbb{E}_x[f_t(x)^2]`, and :math:`W^0=\mathbb{E}_x[f_t(x)]^2`.
+
+        Returns
+        -------
+        torch.Tensor of shape ``(n_teachers, n + 1)``, float64.
+        """
+        if self.n > 20:
+            raise ValueError(f"the exact degree profile enumerates 2^n inputs: n must be at most "
+                             f"20, got {self.n}")
+        tables = torch.cat([self(x.double()) for _, x in input_chunks(self.n, 1 << 14)], dim=1)
+        return degree_profile(tables)
+
     def dataset(self, distribution: str, n_train: int, n_test: int = 2000, *, index: int = 0,
                 sparsity: int = 3, seed: SeedLike = 0,
                 dtype: torch.dtype = torch.float32) -> ArrayDataset:
@@ -249,8 +267,8 @@ class StudentResult:
         return float(self.test_r2.mean())
 
 
-def fit_student(dataset: ArrayDataset, *, width: int = 128, n_students: int = 4,
-                steps: int = 1500, lr: float = 0.05, batch_size: int = 64,
+def fit_student(dataset: ArrayDataset, *, width: int = 64, n_students: int = 3,
+                steps: int = 2500, lr: float = 0.02, batch_size: int = 64,
                 activation: str = "relu", seed: SeedLike = 0,
                 progress: bool = False) -> StudentResult:
     r"""Fit ``n_students`` depth-2 students (one ensemble) to a data set by minibatch SGD on the square loss.
@@ -288,9 +306,9 @@ def fit_student(dataset: ArrayDataset, *, width: int = 128, n_students: int = 4,
 def teacher_student_experiment(n: int = 20, *, teacher_width: int = 32,
                                laws: Sequence[str] = TEACHER_LAWS,
                                distributions: Sequence[str] = INPUT_DISTRIBUTIONS,
-                               train_sizes: Sequence[int] = (2000,), n_test: int = 2000,
-                               sparsity: int = 3, n_students: int = 4, student_width: int = 128,
-                               steps: int = 1500, lr: float = 0.05, batch_size: int = 64,
+                               train_sizes: Sequence[int] = (500, 4000), n_test: int = 2000,
+                               sparsity: int = 3, n_students: int = 3, student_width: int = 64,
+                               steps: int = 2500, lr: float = 0.02, batch_size: int = 64,
                                seed: int = 0, progress: bool = True) -> list[dict]:
     r"""Fit students to random natural-weight teachers under each input law; tidy records.
 
@@ -300,8 +318,10 @@ def teacher_student_experiment(n: int = 20, *, teacher_width: int = 32,
     students (:func:`fit_student`), which are scored on the same ``n_test`` held-out
     inputs.
 
-    Book setting (``scale="small"``): the defaults. Larger documented setting: n = 40,
-    ``teacher_width=64``, ``train_sizes=(1000, 4000, 16000)``, ``steps=6000``.
+    Book setting (``scale="small"``): the defaults (about 20 s on one core). Larger
+    documented setting (:data:`inal_tutorial.figures.natural_weights.STUDENT_SETTINGS`):
+    n = 40, ``teacher_width=64``, ``train_sizes=(1000, 4000, 16000)``, ``steps=10_000``,
+    ``student_width=128``, ``n_students=8``.
 
     Returns
     -------

@@ -124,6 +124,22 @@ def test_teacher_as_target_agrees_on_the_cube():
     assert float(it.degree_profile(table).sum()) == pytest.approx(float(table.square().mean()))
 
 
+def test_hypercube_degree_profile_matches_the_truth_tables():
+    teacher = TeacherNetwork(6, 5, n_teachers=3, law="uniform", seed=8)
+    profile = teacher.hypercube_degree_profile()
+    assert profile.shape == (3, 7) and profile.dtype == torch.float64
+    for t in range(3):
+        table = it.truth_table(teacher.as_target(t))
+        assert torch.allclose(profile[t], it.degree_profile(table), atol=1e-12)
+        assert float(profile[t, 0]) == pytest.approx(float(table.mean()) ** 2)
+    # A teacher with the linear activation and no bias is a linear form: all weight at degree 1.
+    linear = TeacherNetwork(6, 4, activation="linear", bias_std=0.0, seed=0)
+    weights = linear.hypercube_degree_profile()[0]
+    assert float(weights[1]) == pytest.approx(float(weights.sum()))
+    with pytest.raises(ValueError, match="at most 20"):
+        TeacherNetwork(21, 2).hypercube_degree_profile()
+
+
 def test_teacher_dataset_is_labelled_by_the_teacher_and_reproducible():
     teacher = TeacherNetwork(7, 6, n_teachers=2, seed=1)
     data = teacher.dataset("sparse", 30, 20, index=1, sparsity=2, seed=5)
@@ -261,3 +277,61 @@ def test_teacher_student_experiment_records():
 def test_teacher_student_experiment_rejects_bad_arguments(kwargs):
     with pytest.raises((ValueError, TypeError)):
         teacher_student_experiment(6, progress=False, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# Figures and exercise checkers of the chapter
+# ---------------------------------------------------------------------------
+
+
+def test_variance_by_degree_and_figures():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from inal_tutorial.figures import natural_weights as figures
+
+    fractions = figures.variance_by_degree(5, 4, 3, "uniform", seed=0)
+    assert fractions.shape == (3, 5)
+    assert np.allclose(fractions.sum(axis=1), 1.0) and np.all(fractions >= 0)
+    fig = figures.plot_teacher_spectrum({"uniform": fractions})
+    assert fig.axes[0].get_yscale() == "log"
+    records = [{"law": law, "distribution": d, "n_train": size, "test_r2": 0.9,
+                "test_r2_se": 0.01, "train_r2": 0.95, "linear_r2": 0.8}
+               for law in ("gaussian", "uniform") for d in INPUT_DISTRIBUTIONS
+               for size in (100, 400)]
+    fig = figures.plot_student_fits(records)
+    assert len(fig.axes) == 2
+    names = it.plotting.figure_names()
+    assert {"natural_weights_students", "natural_weights_teacher_spectrum"} <= set(names)
+    matplotlib.pyplot.close("all")
+
+
+def test_natural_weights_checkers():
+    from inal_tutorial.exercises import natural_weights as check
+
+    assert check.check_sparse_moments(20, 3, 1.0, 20 / 3)
+    no_scale = check.check_sparse_moments(20, 3, 3 / 20, 20 / 3)
+    assert not no_scale and "sqrt(n/K)" in no_scale.message
+    assert not check.check_sparse_moments(20, 3, 1.0, 3.0)
+    with pytest.raises(ValueError):
+        check.check_sparse_moments(3, 4, 1.0, 1.0)
+
+    exact = 0.25 / (0.5 - 0.5 / math.pi)
+    assert check.check_relu_linear_fraction(exact)
+    raw = check.check_relu_linear_fraction(0.5)
+    assert not raw and "squared mean" in raw.message
+    assert not check.check_relu_linear_fraction(1 - exact)
+
+    assert check.check_sparse_support_size(20, 3, 9120)
+    no_signs = check.check_sparse_support_size(20, 3, 1140)
+    assert not no_signs and "signs" in no_signs.message
+    assert not check.check_sparse_support_size(20, 3, 9120.5)
+
+    size = 9120
+    covered = 1 - (1 - 1 / size) ** 4000
+    assert check.check_sparse_coverage(20, 3, 4000, covered)
+    unseen = check.check_sparse_coverage(20, 3, 4000, 1 - covered)
+    assert not unseen and "never drawn" in unseen.message
+    assert not check.check_sparse_coverage(20, 3, 4000, 4000 / size)
+    with pytest.raises(ValueError):
+        check.check_sparse_coverage(20, 3, -1, 0.5)
