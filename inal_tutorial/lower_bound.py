@@ -449,7 +449,7 @@ def trace_junk_runs(model: nn.Module, classes: Mapping[str, object], *, steps: i
             moment = h.square().mean(dim=1)                   # E_F <F, d_p NN>^2, (M, P)
             ratio = torch.where(coord_sq > 0, moment / coord_sq.clamp_min(1e-300), 0.0)
             rows["worst_moment_ratio"].append(ratio.max(dim=1).values.numpy())
-            excess = diff.abs() - 2 * h.abs()
+            excess = diff.abs() - (g_f - g0[:, None, :]).abs()
             rows["clip_excess"].append(excess.amax(dim=(1, 2)).numpy())
             residual = torch.zeros(m, dtype=torch.float64)
             for c in range(min(n_checked, term.tables.shape[0])):

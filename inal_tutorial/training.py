@@ -82,6 +82,7 @@ grow while the loss is flat.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -539,6 +540,12 @@ def _check_task(task):
 # ---------------------------------------------------------------------------
 
 
+def _progress_disabled_by_environment() -> bool:
+    """Whether TQDM_DISABLE is set. Read here because ``tqdm.notebook`` (what ``tqdm.auto``
+    picks in Jupyter) passes ``disable`` explicitly to tqdm and so ignores the variable."""
+    return os.environ.get("TQDM_DISABLE", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square",
           batch_size: int | None = None, train_size: int | None = None, noise_std: float = 0.0,
           clip: float | None = None, weight_decay: float = 0.0,
@@ -691,9 +698,8 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
         return out
 
     last = record(0)
-    # Passing ``disable`` explicitly would override the TQDM_DISABLE environment variable.
     bar = tqdm(range(1, steps + 1), desc="training", leave=False,
-               **({} if progress else {"disable": True}))
+               disable=not progress or _progress_disabled_by_environment())
     for step in bar:
         x, y = source.batch()
         grads, _ = loss_gradient(model, x, y, loss)

@@ -357,3 +357,15 @@ def test_bad_data_and_models():
         it.train(nn.Linear(6, 1), it.Parity(6, k=1), steps=1, lr=0.1, progress=False)
     with pytest.raises(TypeError, match="noise_std"):
         it.sgd(_net(), it.Parity(6, k=1), steps=1, lr=0.1, batch_size=4, noise_std=1.0)
+
+
+def test_progress_bar_respects_tqdm_disable_even_in_notebooks(monkeypatch):
+    # tqdm.notebook passes ``disable`` explicitly, so the variable is read by the package.
+    from inal_tutorial.training import _progress_disabled_by_environment
+
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    assert _progress_disabled_by_environment()
+    monkeypatch.setenv("TQDM_DISABLE", "0")
+    assert not _progress_disabled_by_environment()
+    monkeypatch.delenv("TQDM_DISABLE")
+    assert not _progress_disabled_by_environment()
