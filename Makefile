@@ -8,7 +8,6 @@ STAMP := $(VENV)/.installed
 # CI and builds: no progress bars in outputs, one thread so outputs and timings reproduce.
 export TQDM_DISABLE := 1
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 
 BUILD_FLAGS := -W -n --keep-going
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
