@@ -8,7 +8,7 @@ composes the two at a scale. The settings of each scale are in :data:`LEARNABILI
 * ``"small"`` (the chapter, a few seconds each on one core);
 * ``"large"``: more seeds and longer runs; for the sparse parity the setting of
   :cite:`barak2022hidden` (n = 50, k = 3, width 1000, batch 32, lr 0.1, hinge loss),
-  a few minutes on one core.
+  about a minute of computation on one core.
 """
 
 from __future__ import annotations
