@@ -217,7 +217,7 @@ def gaussian_tv(mean_p, mean_q, std: float) -> torch.Tensor:
     std = check_float(std, "std", low=0.0, low_open=True)
     diff = torch.as_tensor(mean_p, dtype=torch.float64) - torch.as_tensor(mean_q,
                                                                           dtype=torch.float64)
-    delta = diff.square().sum(dim=-1).sqrt().numpy()
+    delta = diff.square().sum(dim=-1).sqrt().cpu().numpy()
     return torch.as_tensor(2 * ndtr(delta / (2 * std)) - 1)
 
 
@@ -366,8 +366,9 @@ class _ClassTerms:
     def h(self, jac_hat: torch.Tensor) -> torch.Tensor:
         """(M, C, P) from the Walsh coefficients of the Jacobian, shape (M, P, N)."""
         if self.sparse:
-            return (jac_hat[:, :, self.index] * self.sign.to(jac_hat.dtype)).transpose(1, 2)
-        return torch.einsum("cs,mps->mcp", self.coeffs.to(jac_hat.dtype), jac_hat)
+            index, sign = self.index.to(jac_hat.device), self.sign.to(jac_hat)
+            return (jac_hat[:, :, index] * sign).transpose(1, 2)
+        return torch.einsum("cs,mps->mcp", self.coeffs.to(jac_hat), jac_hat)
 
 
 def trace_junk_runs(model: nn.Module, classes: Mapping[str, object], *, steps: int, lr: float,
@@ -437,28 +438,28 @@ def trace_junk_runs(model: nn.Module, classes: Mapping[str, object], *, steps: i
             h = term.h(jac_hat)                               # (M, C, P)
             g_f = g0[:, None, :] - 2 * h
             diff = clip_coordinates(g_f, clip) - c0[:, None, :]
-            rows["kl_step"].append((diff.square().sum(-1).mean(-1) / (2 * var)).numpy())
-            rows["kl_unclipped"].append((2 * h.square().sum(-1).mean(-1) / var).numpy())
-            rows["operator_term"].append((2 * term.lam * b2 / var).numpy())
-            rows["hs_term"].append((2 * sqrt_cp * b2 / var).numpy())
+            rows["kl_step"].append((diff.square().sum(-1).mean(-1) / (2 * var)).cpu().numpy())
+            rows["kl_unclipped"].append((2 * h.square().sum(-1).mean(-1) / var).cpu().numpy())
+            rows["operator_term"].append((2 * term.lam * b2 / var).cpu().numpy())
+            rows["hs_term"].append((2 * sqrt_cp * b2 / var).cpu().numpy())
             rows["coordinate_term"].append((2 * sqrt_cp * coord_sq.shape[1] * b2_max
-                                            / var).numpy())
-            rows["grad_sq"].append(b2.numpy())
-            rows["max_coordinate_sq"].append(b2_max.numpy())
-            rows["tv_step"].append(gaussian_tv(diff, 0 * diff, noise_std).mean(-1).numpy())
+                                            / var).cpu().numpy())
+            rows["grad_sq"].append(b2.cpu().numpy())
+            rows["max_coordinate_sq"].append(b2_max.cpu().numpy())
+            rows["tv_step"].append(gaussian_tv(diff, 0 * diff, noise_std).mean(-1).cpu().numpy())
             moment = h.square().mean(dim=1)                   # E_F <F, d_p NN>^2, (M, P)
             ratio = torch.where(coord_sq > 0, moment / coord_sq.clamp_min(1e-300), 0.0)
-            rows["worst_moment_ratio"].append(ratio.max(dim=1).values.numpy())
+            rows["worst_moment_ratio"].append(ratio.max(dim=1).values.cpu().numpy())
             excess = diff.abs() - (g_f - g0[:, None, :]).abs()
-            rows["clip_excess"].append(excess.amax(dim=(1, 2)).numpy())
-            residual = torch.zeros(m, dtype=torch.float64)
+            rows["clip_excess"].append(excess.amax(dim=(1, 2)).cpu().numpy())
+            residual = torch.zeros(m, dtype=torch.float64, device=x.device)
             for c in range(min(n_checked, term.tables.shape[0])):
-                auto, _ = loss_gradient(model, x, term.tables[c].to(dtype), "square")
+                auto, _ = loss_gradient(model, x, term.tables[c].to(x), "square")
                 auto = flat_gradient([a.detach() for a in auto])
                 err = (auto - g_f[:, c]).abs().amax(dim=1) / auto.abs().amax(dim=1).clamp_min(
                     1e-300)
                 residual = torch.maximum(residual, err.double())
-            rows["gradient_residual"].append(residual.numpy())
+            rows["gradient_residual"].append(residual.cpu().numpy())
             diffs[id(term)] = diff
         state["theta"] = flat_gradient([p.detach().clone() for p in params])
         state["clipped_junk"], state["diffs"] = c0, diffs
@@ -470,7 +471,7 @@ def trace_junk_runs(model: nn.Module, classes: Mapping[str, object], *, steps: i
         for term in terms.values():
             d = state["diffs"][id(term)]
             log_ratio = (d.square().sum(-1) - 2 * torch.einsum("mcp,mp->mc", d, z)) / (2 * var)
-            term.rows["log_ratio"].append(log_ratio.mean(-1).numpy())
+            term.rows["log_ratio"].append(log_ratio.mean(-1).cpu().numpy())
         if step < steps:
             diagnose()
 
@@ -482,8 +483,8 @@ def trace_junk_runs(model: nn.Module, classes: Mapping[str, object], *, steps: i
         signs = torch.where(model(x) >= 0, 1.0, -1.0).to(torch.float64)   # (M, N)
     traces = {}
     for name, term in terms.items():
-        tables = term.tables
-        junk_success = (0.5 + 0.5 * (signs @ tables.T / tables.shape[1])).mean(dim=1).numpy()
+        tables = term.tables.to(signs)
+        junk_success = (0.5 + 0.5 * (signs @ tables.T / tables.shape[1])).mean(dim=1).cpu().numpy()
         arrays = {k: np.stack(v) for k, v in term.rows.items()}
         traces[name] = BoundTrace(
             **arrays, junk_success=junk_success, cp=term.cp, lam=term.lam, noise_std=noise_std,
