@@ -284,16 +284,19 @@ def test_teacher_student_experiment_rejects_bad_arguments(kwargs):
 # ---------------------------------------------------------------------------
 
 
-def test_variance_by_degree_and_figures():
+def test_teacher_spectra_and_figures():
     import matplotlib
 
     matplotlib.use("Agg")
     from inal_tutorial.figures import natural_weights as figures
 
-    fractions = figures.variance_by_degree(5, 4, 3, "uniform", seed=0)
-    assert fractions.shape == (3, 5)
-    assert np.allclose(fractions.sum(axis=1), 1.0) and np.all(fractions >= 0)
-    fig = figures.plot_teacher_spectrum({"uniform": fractions})
+    spectra = figures.teacher_spectra(5, 4, 3, "uniform", seed=0)
+    assert spectra.shape == (3, 5) and np.all(spectra >= 0)
+    tables = TeacherNetwork(5, 4, 3, law="uniform", seed=0)(it.all_inputs(5, torch.float64))
+    assert np.allclose(spectra.sum(axis=1), tables.var(dim=1, unbiased=False).numpy())
+    neuron = figures.neuron_spectrum(5, "uniform", n_neurons=200, seed=1)
+    assert neuron.shape == (5,) and np.all(neuron >= 0)
+    fig = figures.plot_teacher_spectrum({"uniform": spectra}, {"uniform": neuron})
     assert fig.axes[0].get_yscale() == "log"
     records = [{"law": law, "distribution": d, "n_train": size, "test_r2": 0.9,
                 "test_r2_se": 0.01, "train_r2": 0.95, "linear_r2": 0.8}
@@ -335,3 +338,14 @@ def test_natural_weights_checkers():
     assert not check.check_sparse_coverage(20, 3, 4000, 4000 / size)
     with pytest.raises(ValueError):
         check.check_sparse_coverage(20, 3, -1, 0.5)
+
+
+def test_expected_teacher_spectrum_is_the_neuron_spectrum():
+    # Output weights are independent with mean 0, so E[W^k(teacher)] = C(n,k) A_k(n): the
+    # mean over many teachers matches the first-layer profile of one neuron (both Monte Carlo).
+    from inal_tutorial.figures import natural_weights as figures
+
+    for law in ("gaussian", "uniform"):
+        teachers = figures.teacher_spectra(6, 8, 400, law, seed=2).mean(axis=0)
+        neuron = figures.neuron_spectrum(6, law, n_neurons=4000, seed=3)
+        assert np.allclose(teachers[:2], neuron[:2], rtol=0.1), law

@@ -5,22 +5,25 @@ asserts on; the functions here draw them, and the registered ``build`` composes 
 
 * ``"small"`` (the chapter): teachers on n = 20 inputs with 32 hidden neurons, students
   trained on 500 and 4 000 examples for 2 500 SGD steps (about 20 s on one core); the
-  spectrum of 16 teachers on n = 12 bits;
+  spectrum of 16 teachers on n = 12 bits against that of one random neuron;
 * ``"large"``: n = 40, teachers with 64 neurons, 1 000 to 16 000 examples, 10 000 steps and
   8 students per cell (several minutes); the spectrum of 64 teachers on n = 16 bits.
 """
 
 from __future__ import annotations
 
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from .._validation import check_choice
+from ..alignment import first_layer_profile
 from ..plotting import PALETTE, SCALES, register_figure
 from ..teachers import INPUT_DISTRIBUTIONS, TEACHER_LAWS, TeacherNetwork, teacher_student_experiment
 
-__all__ = ["STUDENT_SETTINGS", "SPECTRUM_SETTINGS", "variance_by_degree", "plot_student_fits",
-           "plot_teacher_spectrum"]
+__all__ = ["STUDENT_SETTINGS", "SPECTRUM_SETTINGS", "teacher_spectra", "neuron_spectrum",
+           "plot_student_fits", "plot_teacher_spectrum"]
 
 #: Arguments of :func:`~inal_tutorial.teachers.teacher_student_experiment` at each scale.
 STUDENT_SETTINGS = {
@@ -36,30 +39,51 @@ SPECTRUM_SETTINGS = {
 }
 
 
-def variance_by_degree(n: int, width: int, n_teachers: int, law: str, seed: int = 0) -> np.ndarray:
-    r"""Fraction of each teacher's variance on the hypercube at each degree, shape ``(n_teachers, n)``.
+def teacher_spectra(n: int, width: int, n_teachers: int, law: str, seed: int = 0) -> np.ndarray:
+    r"""Fourier weights :math:`W^k(f_t)`, k = 1..n, of ``n_teachers`` random teachers on the hypercube.
 
-    Column k - 1 is :math:`W^k(f)/\mathrm{Var}(f)` for k = 1..n, where
-    :math:`\mathrm{Var}(f)=\sum_{k\ge1}W^k(f)` (exact, from
-    :meth:`~inal_tutorial.teachers.TeacherNetwork.hypercube_degree_profile`).
+    Exact (from :meth:`~inal_tutorial.teachers.TeacherNetwork.hypercube_degree_profile`);
+    shape ``(n_teachers, n)``. Row t sums to :math:`\mathrm{Var}(f_t)`.
     """
     teacher = TeacherNetwork(n, width, n_teachers, law=law, seed=seed)
-    profile = teacher.hypercube_degree_profile().numpy()[:, 1:]
-    return profile / profile.sum(axis=1, keepdims=True)
+    return teacher.hypercube_degree_profile().numpy()[:, 1:]
 
 
-def plot_teacher_spectrum(fractions: dict[str, np.ndarray]):
-    """Mean fraction of variance by degree (log scale), one bar group per weight law."""
-    laws = list(fractions)
-    n = fractions[laws[0]].shape[1]
+def neuron_spectrum(n: int, law: str, bias_std: float = 0.5, n_neurons: int = 1000,
+                    seed: int = 0) -> np.ndarray:
+    r"""Expected Fourier weights of one random hidden neuron, :math:`\binom nk A_k(n)` for k = 1..n.
+
+    :math:`A_k(n)=\mathbb{E}_{w,b}[\hat\sigma_{w,b}(S)^2]` (:math:`|S|=k`) is the first-layer
+    profile of :func:`~inal_tutorial.alignment.first_layer_profile` for a ReLU neuron with
+    weights and bias drawn from ``law`` (Monte Carlo over ``n_neurons`` neurons, exact over
+    inputs). Because a teacher's output weights are independent with mean 0, the cross terms
+    between neurons vanish in expectation and a teacher's *expected* degree profile is
+    exactly this one (up to the factor :math:`m\,\mathbb{E}[a_j^2] = 1`).
+    """
+    profile = first_layer_profile(n, "relu", law, law, bias_std, n_neurons=n_neurons, seed=seed)
+    return np.array([math.comb(n, k) * profile.values[k] for k in range(1, n + 1)])
+
+
+def plot_teacher_spectrum(spectra: dict[str, np.ndarray],
+                          predicted: dict[str, np.ndarray] | None = None):
+    r"""Fraction of variance by degree (log scale): bars for the teachers, dots for one neuron.
+
+    Bars: :math:`\overline{W^k}/\sum_{k'}\overline{W^{k'}}` with the mean over teachers;
+    markers: the same fraction for :func:`neuron_spectrum`, when given.
+    """
+    laws = list(spectra)
+    n = spectra[laws[0]].shape[1]
     degrees = np.arange(1, n + 1)
-    fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
     width = 0.8 / len(laws)
     for i, (law, colour) in enumerate(zip(laws, PALETTE, strict=False)):
-        mean = fractions[law].mean(axis=0)
-        shown = np.where(mean > 0, mean, np.nan)
-        ax.bar(degrees + (i - (len(laws) - 1) / 2) * width, shown, width * 0.9, color=colour,
-               label=f"{law} weights ({fractions[law].shape[0]} teachers)")
+        mean = spectra[law].mean(axis=0)
+        x = degrees + (i - (len(laws) - 1) / 2) * width
+        ax.bar(x, np.where(mean > 0, mean / mean.sum(), np.nan), width * 0.9, color=colour,
+               label=f"{law} weights: {spectra[law].shape[0]} teachers")
+        if predicted is not None and law in predicted:
+            ax.plot(x, predicted[law] / predicted[law].sum(), "o", ms=4, color="#808080",
+                    label="one random neuron" if i == 0 else None)
     ax.set_yscale("log")
     ax.set_xticks(degrees)
     ax.set_xlabel("degree k")
@@ -122,6 +146,7 @@ def build_students(scale: str = "small", seed: int = 0):
 def build_teacher_spectrum(scale: str = "small", seed: int = 0):
     """Exact degree profiles of random teachers at ``scale``, plotted by weight law."""
     scale = check_choice(scale, "scale", SCALES)
-    fractions = {law: variance_by_degree(**SPECTRUM_SETTINGS[scale], law=law, seed=seed)
-                 for law in TEACHER_LAWS}
-    return plot_teacher_spectrum(fractions)
+    settings = SPECTRUM_SETTINGS[scale]
+    spectra = {law: teacher_spectra(**settings, law=law, seed=seed) for law in TEACHER_LAWS}
+    predicted = {law: neuron_spectrum(settings["n"], law, seed=seed + 1) for law in TEACHER_LAWS}
+    return plot_teacher_spectrum(spectra, predicted)
