@@ -111,7 +111,7 @@ def plot_learnability(result: LearnabilityResult):
     ax.axhline(0.5, color="grey", lw=1, ls=":")
     ax.set_xlabel("step t")
     ax.set_ylabel("accuracy over all inputs")
-    ax.set_ylim(0.4, 1.02)
+    ax.set_ylim(0.3, 1.02)
     s = result.settings
     ax.set_title(f"noisy GD, population gradient: n = {s['n']}, width {s['width']}, "
                  f"σ = {s['noise_std']:g}, A = {s['clip']:g}", fontsize=11)
