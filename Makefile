@@ -111,3 +111,16 @@ execute: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# Benchmarks (not tests; see benchmarks/README.md): a separate environment benchmarks/.venv
+# holding the C reference fht-cpu on top of the project's packages; results to benchmarks/results/.
+.PHONY: bench-env bench
+bench-env: $(STAMP)
+	bash benchmarks/setup_env.sh
+
+bench: bench-env
+	mkdir -p benchmarks/results
+	benchmarks/.venv/bin/python benchmarks/bench_fwht.py | tee benchmarks/results/fwht.md
+	$(BIN)/python benchmarks/bench_inal.py | tee benchmarks/results/inal.md
+	$(BIN)/python benchmarks/bench_training.py | tee benchmarks/results/training.md
+	$(BIN)/python benchmarks/bench_book.py | tee benchmarks/results/book.md

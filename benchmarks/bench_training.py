@@ -1,0 +1,161 @@
+"""Sparse-parity training: our loop against a plain PyTorch reference, seconds per seed.
+
+The configuration (Barak et al. 2022, as in the book): a 3-parity on n = 40 bits, a fixed
+training set of 1000 samples, one hidden ReLU layer of width 1000 with a linear read-out,
+hinge loss, SGD with lr 0.1, weight decay 0.01 and batch 32, trained until 99 % accuracy on
+a test set of 10 000 fresh samples, evaluated every 250 steps.
+
+* ``reference``   the usual way: ``nn.Sequential(Linear, ReLU, Linear)`` per seed, a
+                  ``DataLoader`` over a ``TensorDataset`` (shuffled, incomplete batches
+                  dropped), ``torch.optim.SGD(weight_decay=0.01)``, evaluation on the test
+                  set in one forward pass.
+* ``ours x1``     ``inal_tutorial.training.train`` on an ``MLPEnsemble`` of one model.
+* ``ours x8``     the same call with 8 seeds in one ensemble (stops when all 8 reach 99 %).
+
+The reference starts from the *same* initial weights as ours (copied from the ensemble: the
+book's normalized Gaussian initialization), uses the same training and test sets and the
+same evaluation schedule; only the loop differs (and the order of minibatches, drawn by
+each loop's own generator), so the number of steps to 99 % differs a little by chance.
+Besides seconds per seed it reports milliseconds per step, which does not depend on that.
+
+Run (from the repository root)::
+
+    .venv/bin/python benchmarks/bench_training.py [--seeds 2] [--batched 8] [--max-steps 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import common
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+import inal_tutorial as it
+
+N, K, TRAIN_SIZE, WIDTH, LR, WEIGHT_DECAY, BATCH = 40, 3, 1000, 1000, 0.1, 0.01, 32
+EVAL_EVERY, TEST_SIZE, STOP = 250, 10_000, 0.99
+
+
+def data(data_seed: int):
+    """The training and test sets, drawn exactly as ``train`` draws them from ``data_seed``."""
+    target = it.Parity(N, k=K)
+    gen = it.make_generator(data_seed)
+    x_train = (1 - 2 * torch.randint(0, 2, (TRAIN_SIZE, N), generator=gen)).float()
+    gen = it.make_generator(data_seed + 1)
+    x_test = (1 - 2 * torch.randint(0, 2, (TEST_SIZE, N), generator=gen)).float()
+    return target, x_train, target(x_train), x_test, target(x_test)
+
+
+def reference_run(init: it.MLPEnsemble, seed: int, data_seed: int, max_steps: int) -> dict:
+    """One seed trained the usual PyTorch way, from ``init``'s weights."""
+    _, x_train, y_train, x_test, y_test = data(data_seed)
+    model = nn.Sequential(nn.Linear(N, WIDTH), nn.ReLU(), nn.Linear(WIDTH, 1))
+    with torch.no_grad():
+        model[0].weight.copy_(init.weights[0][0])
+        model[0].bias.copy_(init.biases[0][0])
+        model[2].weight.copy_(init.weights[1][0])
+        model[2].bias.copy_(init.biases[1][0])
+    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=BATCH, shuffle=True,
+                        drop_last=True, generator=torch.Generator().manual_seed(seed))
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
+    step, accuracy = 0, 0.0
+    start = time.perf_counter()
+    while step < max_steps:
+        for xb, yb in loader:
+            loss = torch.clamp(1 - yb * model(xb).squeeze(-1), min=0).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            step += 1
+            if step % EVAL_EVERY == 0:
+                with torch.no_grad():
+                    accuracy = float((torch.sign(model(x_test).squeeze(-1)) == y_test)
+                                     .float().mean())
+                if accuracy >= STOP:
+                    break
+            if step >= max_steps:
+                break
+        if accuracy >= STOP:
+            break
+    return {"seconds": time.perf_counter() - start, "steps": step, "accuracy": accuracy}
+
+
+def ours_run(n_models: int, seed: int, data_seed: int, max_steps: int) -> dict:
+    target = it.Parity(N, k=K)
+    net = it.MLPEnsemble(N, (WIDTH,), n_models=n_models, seed=seed, output_bias=True)
+    start = time.perf_counter()
+    history = it.train(net, target, steps=max_steps, lr=LR, loss="hinge", batch_size=BATCH,
+                       train_size=TRAIN_SIZE, weight_decay=WEIGHT_DECAY, seed=seed,
+                       data_seed=data_seed, test_size=TEST_SIZE, eval_every=EVAL_EVERY,
+                       stop_accuracy=STOP, progress=False)
+    seconds = time.perf_counter() - start
+    reached = history.steps_to("accuracy", STOP)
+    return {"seconds": seconds, "steps": int(history.steps[-1]),
+            "accuracy": float(history.final("accuracy").min()), "per_seed_steps": reached}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, default=2, help="seeds run one by one (default 2)")
+    parser.add_argument("--batched", type=int, default=8, help="seeds in one ensemble (default 8)")
+    parser.add_argument("--max-steps", type=int, default=20_000)
+    parser.add_argument("--data-seed", type=int, default=0)
+    args = parser.parse_args()
+    common.header("Sparse parity (n = 40, k = 3, 1000 samples, width 1000, hinge, SGD), "
+                  "one thread")
+    rows, per_seed = [], {"reference": [], "ours x1": []}
+    for seed in range(args.seeds):
+        init = it.MLPEnsemble(N, (WIDTH,), n_models=1, seed=seed, output_bias=True)
+        # Interleave the two loops so that load from other processes hits both alike.
+        for name, run in (("reference", lambda s=seed, i=init: reference_run(
+                              i, s, args.data_seed, args.max_steps)),
+                          ("ours x1", lambda s=seed: ours_run(1, s, args.data_seed,
+                                                              args.max_steps))):
+            cpu0 = time.process_time()
+            result = run()
+            result["cpu"] = time.process_time() - cpu0
+            per_seed[name].append(result)
+            rows.append([name, seed, result["steps"], f"{result['accuracy']:.3f}",
+                         f"{result['seconds']:.1f}", f"{result['cpu']:.1f}",
+                         f"{result['seconds'] / result['steps'] * 1e3:.2f}"])
+            print(f"  done {name} seed {seed}", flush=True)
+    cpu0 = time.process_time()
+    batched = ours_run(args.batched, 100, args.data_seed, args.max_steps)
+    batched["cpu"] = time.process_time() - cpu0
+    rows.append([f"ours x{args.batched} (one ensemble)", f"100..{100 + args.batched - 1}",
+                 batched["steps"], f"{batched['accuracy']:.3f} (min)",
+                 f"{batched['seconds']:.1f}", f"{batched['cpu']:.1f}",
+                 f"{batched['seconds'] / batched['steps'] * 1e3:.2f}"])
+    print()
+    common.print_table(["loop", "seed", "steps", "test accuracy", "wall s", "CPU s",
+                        "ms per step"], rows)
+    ref = per_seed["reference"]
+    ours = per_seed["ours x1"]
+    ref_per_seed = np.mean([r["seconds"] for r in ref])
+    ours_per_seed = np.mean([r["seconds"] for r in ours])
+    ref_step = np.mean([r["seconds"] / r["steps"] for r in ref])
+    ours_step = np.mean([r["seconds"] / r["steps"] for r in ours])
+    print()
+    common.print_table(["measure", "reference", "ours", "ratio (reference / ours)", "goal"], [
+        ["seconds per seed, one by one", f"{ref_per_seed:.1f}", f"{ours_per_seed:.1f}",
+         f"{ref_per_seed / ours_per_seed:.2f}", ">= 2"],
+        ["ms per step, one by one", f"{ref_step * 1e3:.2f}", f"{ours_step * 1e3:.2f}",
+         f"{ref_step / ours_step:.2f}", ""],
+        [f"seconds: reference's {args.seeds} seeds vs our {args.batched} batched",
+         f"{sum(r['seconds'] for r in ref):.1f}", f"{batched['seconds']:.1f}",
+         f"{sum(r['seconds'] for r in ref) / batched['seconds']:.2f}", "> 1"],
+        [f"seconds per seed, ours x{args.batched} batched", f"{ref_per_seed:.1f}",
+         f"{batched['seconds'] / args.batched:.1f}",
+         f"{ref_per_seed / (batched['seconds'] / args.batched):.2f}", ""],
+    ])
+    steps8 = batched["per_seed_steps"]
+    print(f"\nsteps to 99% of the {args.batched} batched seeds: "
+          + ", ".join(str(int(s)) if np.isfinite(s) else "-" for s in steps8))
+
+
+if __name__ == "__main__":
+    main()
