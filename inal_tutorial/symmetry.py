@@ -570,37 +570,11 @@ from .random import spawn_seeds  # noqa: E402
 from .training import train  # noqa: E402
 
 __all__ += [
-    "loglog_slope",
     "steps_to_learn",
-    "parity_scaling_experiment",
+    "parity_steps_experiment",
     "depth_experiment",
     "SCALING_ARCHITECTURES",
 ]
-
-
-def loglog_slope(x, y) -> tuple[float, float]:
-    r"""Least-squares fit of :math:`\log y = \log c + a\log x`; returns ``(a, c)``.
-
-    So that :math:`y\approx c\,x^{a}`: a is the slope of the points on a log–log plot.
-
-    Parameters
-    ----------
-    x, y : array-like of positive finite numbers, the same length (at least 2, with at
-        least two distinct x).
-    """
-    xs = as_tensor(list(x) if not isinstance(x, torch.Tensor) else x, "x", dtype=torch.float64)
-    ys = as_tensor(list(y) if not isinstance(y, torch.Tensor) else y, "y", dtype=torch.float64)
-    if xs.ndim != 1 or ys.shape != xs.shape or xs.shape[0] < 2:
-        raise ValueError(f"x and y must be 1-D of the same length >= 2, got shapes "
-                         f"{tuple(xs.shape)} and {tuple(ys.shape)}")
-    if bool((xs <= 0).any()) or bool((ys <= 0).any()):
-        raise ValueError("x and y must be positive to fit a line on a log-log scale")
-    lx, ly = xs.log(), ys.log()
-    centred = lx - lx.mean()
-    if float(centred.square().sum()) == 0.0:
-        raise ValueError("x must take at least two distinct values")
-    slope = float((centred * (ly - ly.mean())).sum() / centred.square().sum())
-    return slope, float(torch.exp(ly.mean() - slope * lx.mean()))
 
 
 def steps_to_learn(target: BooleanTarget, *, first_layer_mask: Sequence[int] | None = None,
@@ -638,11 +612,11 @@ def steps_to_learn(target: BooleanTarget, *, first_layer_mask: Sequence[int] | N
     return history.steps_to("accuracy", threshold)
 
 
-#: The two architectures compared by :func:`parity_scaling_experiment`.
+#: The two architectures compared by :func:`parity_steps_experiment`.
 SCALING_ARCHITECTURES = ("fully connected", "masked")
 
 
-def parity_scaling_experiment(ns: Sequence[int], k: int = 3, *,
+def parity_steps_experiment(ns: Sequence[int], k: int = 3, *,
                               architectures: Sequence[str] = SCALING_ARCHITECTURES,
                               n_models: int = 8, hidden: Sequence[int] = (64,), lr: float = 0.1,
                               batch_size: int = 64, threshold: float = 0.95,

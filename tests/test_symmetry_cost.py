@@ -10,54 +10,9 @@ import torch
 import inal_tutorial as it
 from inal_tutorial.exercises import cost_of_symmetry as check
 from inal_tutorial.figures import cost_of_symmetry as figures
-from inal_tutorial.symmetry import (
-    depth_experiment,
-    loglog_slope,
-    parity_scaling_experiment,
-    steps_to_learn,
-)
+from inal_tutorial.symmetry import depth_experiment, parity_steps_experiment, steps_to_learn
 
 matplotlib.use("Agg")
-
-# ---------------------------------------------------------------------------
-# loglog_slope
-# ---------------------------------------------------------------------------
-
-
-def test_loglog_slope_recovers_a_power_law():
-    x = np.array([3.0, 7.0, 20.0, 64.0])
-    slope, prefactor = loglog_slope(x, 2.5 * x**1.7)
-    assert slope == pytest.approx(1.7, abs=1e-12)
-    assert prefactor == pytest.approx(2.5, rel=1e-12)
-    # A constant has slope 0; tensors are accepted.
-    slope, prefactor = loglog_slope(torch.tensor([1.0, 2.0, 4.0]), torch.tensor([5.0, 5.0, 5.0]))
-    assert slope == pytest.approx(0.0, abs=1e-12) and prefactor == pytest.approx(5.0)
-
-
-def test_loglog_slope_is_the_least_squares_fit():
-    x = np.array([1.0, 2.0, 4.0, 8.0])
-    y = np.array([1.0, 3.0, 2.0, 10.0])
-    expected = np.polyfit(np.log(x), np.log(y), 1)[0]
-    assert loglog_slope(x, y)[0] == pytest.approx(expected, rel=1e-12)
-
-
-@pytest.mark.parametrize("x, y, match", [
-    ([1.0], [2.0], "length"),
-    ([1.0, 2.0], [1.0, 2.0, 3.0], "length"),
-    ([1.0, -2.0], [1.0, 2.0], "positive"),
-    ([1.0, 2.0], [0.0, 2.0], "positive"),
-    ([3.0, 3.0], [1.0, 2.0], "distinct"),
-    ([1.0, float("inf")], [1.0, 2.0], "NaN or infinite"),
-])
-def test_loglog_slope_rejects_bad_input(x, y, match):
-    with pytest.raises(ValueError, match=match):
-        loglog_slope(x, y)
-
-
-def test_loglog_slope_rejects_non_numeric_input():
-    with pytest.raises(TypeError):
-        loglog_slope(["a", "b"], [1.0, 2.0])
-
 
 # ---------------------------------------------------------------------------
 # steps_to_learn
@@ -116,8 +71,8 @@ def test_steps_to_learn_rejects_bad_arguments(kwargs, error):
 # ---------------------------------------------------------------------------
 
 
-def test_parity_scaling_experiment_records():
-    records = parity_scaling_experiment((4, 6), k=1, n_models=2, hidden=(8,), max_steps=200,
+def test_parity_steps_experiment_records():
+    records = parity_steps_experiment((4, 6), k=1, n_models=2, hidden=(8,), max_steps=200,
                                         eval_every=10, test_size=128, progress=False)
     assert [(r["n"], r["architecture"]) for r in records] == [
         (4, "fully connected"), (4, "masked"), (6, "fully connected"), (6, "masked")]
@@ -135,9 +90,9 @@ def test_parity_scaling_experiment_records():
     (dict(ns=(4,), k=0), ValueError),
     (dict(ns=(4,), architectures=("convolutional",)), ValueError),
 ])
-def test_parity_scaling_experiment_rejects_bad_arguments(kwargs, error):
+def test_parity_steps_experiment_rejects_bad_arguments(kwargs, error):
     with pytest.raises(error):
-        parity_scaling_experiment(progress=False, **kwargs)
+        parity_steps_experiment(progress=False, **kwargs)
 
 
 def test_depth_experiment_records_and_early_stop():

@@ -20,17 +20,13 @@ import numpy as np
 from .._validation import check_choice
 from ..boolean import Majority, Parity
 from ..plotting import PALETTE, SCALES, register_figure
-from ..symmetry import (
-    SCALING_ARCHITECTURES,
-    depth_experiment,
-    loglog_slope,
-    parity_scaling_experiment,
-)
+from ..symmetry import SCALING_ARCHITECTURES, depth_experiment, parity_steps_experiment
+from .alignment import fit_power_law
 
 __all__ = ["PARITY_SCALING_SETTINGS", "DEPTH_SETTINGS", "depth_targets", "scaling_slopes",
            "plot_parity_scaling", "plot_depth_comparison"]
 
-#: Arguments of :func:`~inal_tutorial.symmetry.parity_scaling_experiment` at each scale.
+#: Arguments of :func:`~inal_tutorial.symmetry.parity_steps_experiment` at each scale.
 PARITY_SCALING_SETTINGS = {
     "small": dict(ns=(8, 16, 32, 64), k=3, n_models=8, max_steps=20_000),
     "large": dict(ns=(8, 16, 32, 64, 128), k=3, n_models=16, max_steps=100_000),
@@ -49,13 +45,18 @@ def depth_targets(n: int) -> dict:
 
 
 def scaling_slopes(records: list[dict]) -> dict[str, tuple[float, float]]:
-    """Fitted ``(slope, prefactor)`` of median steps against n, per architecture (log–log)."""
+    """Fitted ``(slope, prefactor)`` of median steps against n, per architecture (log–log).
+
+    The least-squares line of :func:`~inal_tutorial.figures.alignment.fit_power_law`,
+    for each architecture whose medians are all finite.
+    """
     out = {}
     for architecture in dict.fromkeys(r["architecture"] for r in records):
         rows = [r for r in records if r["architecture"] == architecture]
         if all(math.isfinite(r["median_steps"]) for r in rows):
-            out[architecture] = loglog_slope([r["n"] for r in rows],
-                                             [r["median_steps"] for r in rows])
+            slope, prefactor, _ = fit_power_law([r["n"] for r in rows],
+                                                [r["median_steps"] for r in rows])
+            out[architecture] = (slope, prefactor)
     return out
 
 
@@ -122,9 +123,9 @@ def plot_depth_comparison(records: list[dict]):
                  "Steps for online SGD to learn the 3-parity against n: fully connected "
                  "(grows with n) vs first layer masked to the support (flat), log-log with fits")
 def build_parity_scaling(scale: str = "small", seed: int = 0):
-    """Run :func:`~inal_tutorial.symmetry.parity_scaling_experiment` at ``scale`` and plot it."""
+    """Run :func:`~inal_tutorial.symmetry.parity_steps_experiment` at ``scale`` and plot it."""
     scale = check_choice(scale, "scale", SCALES)
-    records = parity_scaling_experiment(**PARITY_SCALING_SETTINGS[scale], seed=seed)
+    records = parity_steps_experiment(**PARITY_SCALING_SETTINGS[scale], seed=seed)
     return plot_parity_scaling(records)
 
 
