@@ -19,7 +19,7 @@ MATHJAX := $(VENV)/mathjax/es5/tex-mml-chtml.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
-  texlive-xetex texlive-plain-generic latexmk lmodern fonts-freefont-otf xindy
+  texlive-xetex texlive-plain-generic latexmk lmodern fonts-freefont-otf fonts-dejavu-core xindy
 # The page `make screenshots` shows, light and dark.
 PAGE ?= book/fourier.html
 
@@ -74,8 +74,9 @@ student-check: student
 
 # The whole book as one PDF (XeLaTeX), in _build/latex/book.pdf. Not part of `make test`.
 pdf: $(STAMP)
-	@command -v xelatex >/dev/null && command -v latexmk >/dev/null || { \
-	  $(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends $(TEX_PACKAGES); }
+	@missing=; for p in $(TEX_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  $(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends $$missing; fi
 	rm -rf _build/latex
 	$(BIN)/jupyter-book build . --builder pdflatex -n --keep-going
 	@echo "PDF: $(CURDIR)/_build/latex/book.pdf"

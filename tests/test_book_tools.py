@@ -249,3 +249,15 @@ def test_every_public_module_is_on_the_api_page():
                if not m.name.startswith("_")]
     missing = [m for m in modules if f".. automodule:: inal_tutorial.{m}\n" not in api]
     assert missing == [], f"add these modules to book/api.md: {missing}"
+
+
+def test_tex_macros_agree_between_mathjax_and_the_pdf():
+    import re
+
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
+    mathjax = config["mathjax3_config"]["tex"]["macros"]
+    latex = dict(re.findall(r"\\newcommand\{\\(\w+)\}\{(.*)\}\s*$",
+                            config["latex_elements"]["preamble"], re.M))
+    assert latex == mathjax

@@ -6,8 +6,8 @@ typeset and the images have loaded, and reports a problem when
 
 * the page does not load, a local resource (script, style, image) answers 404, or a
   script of the book throws;
-* some math is not typeset: a ``.math`` element without MathJax output, a MathJax error
-  (an unknown macro...), or raw TeX (``$...$``, ``\\(``, ``\\[``, ``\\begin{``) left in the
+* some math is not typeset: a ``.math`` element without MathJax output, a MathJax error,
+  an unknown macro (which MathJax shows as red text), or raw TeX (``$...$``, ``\\(``, ``\\[``, ``\\begin{``) left in the
   rendered text outside code;
 * an image did not load (``naturalWidth == 0``), or a chapter shows fewer figures than
   its source has image outputs, or a figure has an opaque white background (it would
@@ -69,7 +69,7 @@ IMAGE_MIMES = ("image/png", "image/svg+xml", "image/jpeg", "image/gif")
 REMOVE_OUTPUT_TAGS = {"remove-output", "remove_output", "remove-cell", "remove_cell"}
 PAGE_TIMEOUT_S = 60.0
 #: The DevTools events the check reads (the others are dropped as they arrive).
-KEPT_EVENTS = {"Page.loadEventFired", "Network.responseReceived", "Runtime.exceptionThrown"}
+KEPT_EVENTS = {"Page.loadEventFired", "Runtime.exceptionThrown"}
 
 
 # ---------------------------------------------------------------------------------------
@@ -216,8 +216,25 @@ def expected_figures(source: Path | None) -> int:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the build silently, remembering every request answered with an error."""
+
+    errors: list[tuple[str, int]]  # set per server
+
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
         pass
+
+    def send_error(self, code, message=None, explain=None):
+        self.errors.append((self.path, int(code)))
+        try:
+            super().send_error(code, message, explain)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the browser gave up on the request (a page closed mid-load)
+
+    def handle(self):
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
 
 @dataclass
@@ -227,8 +244,11 @@ class Server:
     directory: Path
     httpd: http.server.ThreadingHTTPServer = field(init=False)
 
+    errors: list[tuple[str, int]] = field(init=False, default_factory=list)
+
     def __post_init__(self) -> None:
-        handler = functools.partial(_QuietHandler, directory=str(self.directory))
+        handler_class = type("Handler", (_QuietHandler,), {"errors": self.errors})
+        handler = functools.partial(handler_class, directory=str(self.directory))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
@@ -414,7 +434,7 @@ class Chromium:
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
             "sessionId"]
         self._targets[session] = target
-        for domain in ("Page", "Runtime", "Network"):
+        for domain in ("Page", "Runtime"):
             self.send(f"{domain}.enable", session=session)
         self.send("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}, session=session)
         self.send("Emulation.setDeviceMetricsOverride",
@@ -500,7 +520,7 @@ _PAGE_REPORT_JS = r"""
     img.addEventListener("load", r); img.addEventListener("error", r); }))), 30000);
   const article = document.querySelector("article") || document.body;
   const maths = Array.from(document.querySelectorAll(".math"));
-  const prose = article.cloneNode(true);
+  const prose = document.body.cloneNode(true);
   prose.querySelectorAll("pre, code, kbd, samp, script, style, textarea, mjx-container, .highlight")
        .forEach(e => e.remove());
   const corner = img => {
@@ -520,6 +540,12 @@ _PAGE_REPORT_JS = r"""
     mathTypeset: maths.filter(m => m.querySelector("mjx-container")).length,
     mathErrors: Array.from(document.querySelectorAll("mjx-merror"))
                      .map(e => e.getAttribute("data-mjx-error") || e.textContent),
+    // MathJax shows an unknown macro as red text (its "noundefined" package), not an error.
+    undefinedMacros: (window.MathJax && MathJax.startup && MathJax.startup.document)
+      ? Array.from(MathJax.startup.document.math).flatMap(item => Array.from(
+          MathJax.startup.toMML(item.root).matchAll(/<mtext mathcolor="red">(\\[^<]*)<\/mtext>/g),
+          m => m[1]))
+      : [],
     proseText: prose.textContent,
     images: images.map(img => ({
       src: img.currentSrc || img.src, width: img.naturalWidth,
@@ -553,8 +579,13 @@ class PageReport:
 
 
 def check_page(browser: Chromium, server_url: str, html_dir: Path, page: str,
-               source_root: Path) -> PageReport:
-    """Load ``page`` in a fresh tab and check math, images, figures, links and errors."""
+               source_root: Path, server_errors: list[tuple[str, int]] | None = None
+               ) -> PageReport:
+    """Load ``page`` in a fresh tab and check math, images, figures, links and errors.
+
+    ``server_errors`` is the local server's list of (path, status) errors, to report the
+    requests of this page that failed.
+    """
     report = PageReport(page)
     html_dir = Path(html_dir)
     refresh = redirect_target(html_dir / page)
@@ -568,6 +599,7 @@ def check_page(browser: Chromium, server_url: str, html_dir: Path, page: str,
         return report
     session = browser.open_tab()
     blocked_before = len(browser.blocked)
+    errors_before = len(server_errors) if server_errors is not None else 0
     try:
         browser.navigate(session, server_url + page)
         data = browser.evaluate(session, _PAGE_REPORT_JS)
@@ -575,10 +607,6 @@ def check_page(browser: Chromium, server_url: str, html_dir: Path, page: str,
         report.problems.append(f"did not load: {err}")
         browser.close_tab(session)
         return report
-    for event in browser.events(session, "Network.responseReceived"):
-        response = event["params"]["response"]
-        if response["url"].startswith(server_url) and response["status"] >= 400:
-            report.problems.append(f"HTTP {response['status']} for {response['url']}")
     for event in browser.events(session, "Runtime.exceptionThrown"):
         details = event["params"]["exceptionDetails"]
         where = details.get("url", "")
@@ -589,6 +617,9 @@ def check_page(browser: Chromium, server_url: str, html_dir: Path, page: str,
         else:
             report.notes.append(f"JavaScript error in external script {where}: {text}")
     browser.close_tab(session)
+    for path, status in (server_errors or [])[errors_before:]:
+        if path != "/favicon.ico":  # asked for by the browser itself; the book declares none
+            report.problems.append(f"HTTP {status} for {path}")
     blocked = browser.blocked[blocked_before:]
     if blocked:
         report.notes.append(f"{len(blocked)} external request(s) refused (offline): "
@@ -602,6 +633,8 @@ def check_page(browser: Chromium, server_url: str, html_dir: Path, page: str,
                                f"{report.math_total} math elements not typeset")
     for error in data["mathErrors"]:
         report.problems.append(f"MathJax error: {error}")
+    for macro in sorted(set(data["undefinedMacros"])):
+        report.problems.append(f"undefined TeX macro {macro} (MathJax shows it in red)")
     for snippet in find_raw_math(data["proseText"]):
         report.problems.append(f"raw TeX in the text: {snippet!r}")
     for image in data["images"]:
@@ -623,6 +656,7 @@ def check_page(browser: Chromium, server_url: str, html_dir: Path, page: str,
         if why:
             report.problems.append(f"broken link {link.removeprefix(server_url)}: {why}")
     report.links_checked = sum(1 for link in links if link.startswith(server_url))
+    report.problems = list(dict.fromkeys(report.problems))  # once each
     return report
 
 
@@ -648,7 +682,7 @@ class Site:
 
     def check(self, page: str) -> PageReport:
         report = check_page(self.browser, self.server.base_url, self.html_dir, page,
-                            self.source_root)
+                            self.source_root, self.server.errors)
         report.problems.extend(self.browser.mathjax_mismatch)
         return report
 

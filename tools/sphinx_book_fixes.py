@@ -1,14 +1,31 @@
-"""A small Sphinx extension with fixes for the book's HTML (loaded from _config.yml).
+"""A small Sphinx extension with the book's additions and fixes (loaded from _config.yml).
 
 * **One copy of each inline script.** sphinx-thebe 0.3 registers its inline configuration
   script (``const THEBE_JS_URL = ...``) after the HTML builder has started, and Sphinx 7
   then lists it twice, once with the file name ``None`` and once with ``""``, so every page
-  carries it twice; the second copy throws "Identifier
-  'THEBE_JS_URL' has already been declared" in the reader's console (the browser check,
-  tools/browser_check.py, caught it). Repeated scripts are dropped when a page is written.
+  carries it twice; the second copy throws "Identifier 'THEBE_JS_URL' has already been
+  declared" in the reader's console (the browser check, tools/browser_check.py, caught it).
+  Repeated scripts are dropped when a page is written.
+* **Attribute docstrings as written.** For attributes, properties and module constants,
+  napoleon reads a first line ``A: B`` as "type A, description B" (a Google-style
+  convention), so prose such as "Layers with parameters: convolutions, ..." became a
+  broken type cross-reference. The package's types come from annotations, so these
+  docstrings are kept as written: napoleon's change to them is undone.
+* **``autosubmodules``**, a directive for the API reference: ``.. autosubmodules:: PACKAGE``
+  documents every public submodule of PACKAGE (an ``automodule`` with ``:members:`` each,
+  in name order), so that the per-chapter modules of ``inal_tutorial.figures`` and
+  ``inal_tutorial.exercises`` appear in book/api.md as soon as a chapter adds one.
 """
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import nested_parse_with_titles
 
 
 def _script_key(script) -> tuple:
@@ -35,6 +52,54 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree) -> Non
         context["script_files"] = unique_scripts(context["script_files"])
 
 
+_ATTRIBUTE_KINDS = ("attribute", "data", "property")
+_UNTOUCHED: dict[tuple[str, str], list[str]] = {}
+
+
+def _remember_attribute_docstring(app, what, name, obj, options, lines) -> None:
+    if what in _ATTRIBUTE_KINDS:
+        _UNTOUCHED[(what, name)] = list(lines)
+
+
+def _restore_attribute_docstring(app, what, name, obj, options, lines) -> None:
+    if what in _ATTRIBUTE_KINDS and (what, name) in _UNTOUCHED:
+        lines[:] = _UNTOUCHED.pop((what, name))
+
+
+def public_submodules(package_name: str) -> list[str]:
+    """Full names of the submodules of a package whose names do not start with ``_``, sorted."""
+    package = importlib.import_module(package_name)
+    return sorted(f"{package_name}.{info.name}" for info in pkgutil.iter_modules(package.__path__)
+                  if not info.name.startswith("_"))
+
+
+def submodules_rst(package_name: str) -> list[str]:
+    """The reStructuredText that documents each public submodule of a package."""
+    lines: list[str] = []
+    for name in public_submodules(package_name):
+        lines += [f".. rubric:: ``{name}``", "", f".. automodule:: {name}", "   :members:", ""]
+    return lines
+
+
+class AutoSubmodules(SphinxDirective):
+    """``.. autosubmodules:: PACKAGE``: an ``automodule`` with members for each submodule."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        source, line = self.get_source_info()
+        content = StringList()
+        for text in submodules_rst(self.arguments[0]):
+            content.append(text, source, line)
+        container = nodes.container()
+        nested_parse_with_titles(self.state, content, container)
+        return container.children
+
+
 def setup(app):
     app.connect("html-page-context", _drop_repeated_scripts, priority=900)
+    app.add_directive("autosubmodules", AutoSubmodules)
+    # Around napoleon's handler (priority 500): before it, remember; after it, restore.
+    app.connect("autodoc-process-docstring", _remember_attribute_docstring, priority=400)
+    app.connect("autodoc-process-docstring", _restore_attribute_docstring, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,8 +1,9 @@
 """The student edition (`make student`) has every exercise and no solution.
 
-A solution "leaks" if one of its lines (of prose or code, at least 12 characters, and not
-found elsewhere on its page) appears anywhere in the student edition: on a page, or in a
-downloadable source (`_sources/`).
+A solution "leaks" if one of its lines (a line of code or output, or a paragraph; at least
+12 characters, and found nowhere in the book outside solutions) appears anywhere in the
+student edition: on a page, or in a downloadable source (`_sources/`). Whitespace is
+ignored in the comparison.
 """
 
 from __future__ import annotations
@@ -24,26 +25,45 @@ def _soup(path):
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.split())
+def _squash(text: str) -> str:
+    """Text without any whitespace, so that "f(x) = 1" matches however HTML spaced it."""
+    return "".join(text.split())
 
 
-def _solution_lines(page) -> list[str]:
-    """Lines that only the solutions of a page of the full book contain."""
-    soup = _soup(page)
-    solutions = soup.select(".solution")
-    lines = {_norm(line) for sol in solutions for line in sol.get_text("\n").splitlines()}
-    for sol in solutions:
-        sol.decompose()
-    elsewhere = _norm(soup.get_text(" "))
-    return sorted(line for line in lines if len(line) >= MIN_LINE and line not in elsewhere)
+def _units(solution) -> list[str]:
+    """A solution's lines of code and output, and its paragraphs of prose."""
+    units = []
+    for pre in solution.select("pre"):
+        units += pre.get_text().splitlines()
+        pre.decompose()
+    units += [block.get_text(" ") for block in solution.select("p, li, td, .math")]
+    return units
+
+
+def _solution_lines(pages) -> dict[str, list[str]]:
+    """Per page of the full book, the lines that only its solutions contain.
+
+    A line counts if it has at least MIN_LINE non-blank characters and appears nowhere in
+    the book outside solutions (so a common line such as an import is not counted).
+    """
+    units, outside = {}, []
+    for page in pages:
+        soup = _soup(page)
+        solutions = soup.select(".solution")
+        units[page] = {_squash(u) for sol in solutions for u in _units(sol)}
+        for sol in soup.select(".solution"):
+            sol.decompose()
+        outside.append(_squash(soup.get_text()))
+    elsewhere = "\n".join(outside)
+    return {page: sorted(u for u in found if len(u) >= MIN_LINE and u not in elsewhere)
+            for page, found in units.items()}
 
 
 def _student_texts(student_html):
     """Every text a student can read in the edition: pages and downloadable sources."""
     for path in sorted(student_html.rglob("*")):
         if path.suffix == ".html":
-            yield path, _norm(_soup(path).get_text(" "))
+            yield path, _squash(_soup(path).get_text())
         elif path.suffix == ".ipynb":
             notebook = json.loads(path.read_text(encoding="utf-8"))
             parts = []
@@ -53,9 +73,9 @@ def _student_texts(student_html):
                     parts.append("".join(output.get("text", "")))
                     parts.extend("".join(v) for v in output.get("data", {}).values()
                                  if isinstance(v, (str, list)))
-            yield path, _norm("\n".join(parts))
+            yield path, _squash("\n".join(parts))
         elif path.suffix in (".md", ".txt"):
-            yield path, _norm(path.read_text(encoding="utf-8"))
+            yield path, _squash(path.read_text(encoding="utf-8"))
 
 
 def test_same_pages(book_html, student_html):
@@ -67,18 +87,17 @@ def test_same_exercises_no_solutions(book_html, student_html):
     for page in browser_check.html_pages(book_html):
         full, student = _soup(book_html / page), _soup(student_html / page)
         assert student.select(".solution") == [], f"{page} shows a solution"
-        titles = [_norm(e.select_one(".admonition-title").get_text()) for e in
+        titles = [_squash(e.select_one(".admonition-title").get_text()) for e in
                   full.select(".exercise")]
-        assert [_norm(e.select_one(".admonition-title").get_text())
+        assert [_squash(e.select_one(".admonition-title").get_text())
                 for e in student.select(".exercise")] == titles, page
         exercises += len(titles)
     assert exercises > 0, "the book has no exercise: nothing was checked"
 
 
 def test_no_solution_text_anywhere(book_html, student_html):
-    secret = {page: _solution_lines(book_html / page)
-              for page in browser_check.html_pages(book_html)}
-    lines = sorted({line for found in secret.values() for line in found})
+    pages = [book_html / page for page in browser_check.html_pages(book_html)]
+    lines = sorted({line for found in _solution_lines(pages).values() for line in found})
     if not lines:
         pytest.fail("the full book shows no solution text: nothing to check")
     leaks = [(path.relative_to(student_html).as_posix(), line)
