@@ -94,3 +94,32 @@ def test_figures_read_on_both_themes(site, theme):
     if theme == "dark":  # _static/book.css: figures sit on the page, not on a light box
         assert colours["figureBackground"] in ("rgba(0, 0, 0, 0)", "transparent"), colours
         assert colours["figureFilter"] == "none", colours
+
+
+def _chapter_notebooks() -> list[str]:
+    return [name for name in course_overview.toc_docnames(ROOT)
+            if (ROOT / f"{name}.ipynb").is_file()]
+
+
+@pytest.mark.parametrize("name", _chapter_notebooks())
+def test_chapter_offers_launch_buttons_and_its_executed_notebook(book_html, name):
+    """The rocket menu opens the chapter on Binder and Colab; the download menu gives the
+    notebook with its outputs."""
+    import json
+
+    import sync_colab_cell
+    from bs4 import BeautifulSoup
+
+    page = book_html / f"{name}.html"
+    links = [a["href"] for a in BeautifulSoup(page.read_text(encoding="utf-8"),
+                                              "html.parser").select("a[href]")]
+    owner_repo = sync_colab_cell.repository_url().removeprefix("https://github.com/")
+    binder = f"https://mybinder.org/v2/gh/{owner_repo}/main?urlpath=lab/tree/{name}.ipynb"
+    colab = f"https://colab.research.google.com/github/{owner_repo}/blob/main/{name}.ipynb"
+    assert binder in links, f"no Binder link {binder}"
+    assert colab in links, f"no Colab link {colab}"
+    downloads = [href for href in links if href.endswith(f"_sources/{name}.ipynb")]
+    assert downloads, "no download link for the notebook"
+    notebook = json.loads((page.parent / downloads[0]).read_text(encoding="utf-8"))
+    outputs = sum(len(c.get("outputs", [])) for c in notebook["cells"] if c["cell_type"] == "code")
+    assert outputs > 0, "the downloadable notebook has no outputs"
