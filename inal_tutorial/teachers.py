@@ -298,6 +298,9 @@ def fit_student(dataset: ArrayDataset, *, width: int = 64, n_students: int = 3,
     with torch.no_grad():
         test_pred = student(dataset.X_test) * std + mean
         train_pred = student(dataset.X_train) * std + mean
+    if not bool(torch.isfinite(test_pred).all() and torch.isfinite(train_pred).all()):
+        raise ValueError(f"SGD diverged (non-finite predictions) with lr={lr:g}: use a smaller "
+                         "learning rate")
     return StudentResult(test_r2=explained_variance(test_pred, dataset.y_test),
                          train_r2=explained_variance(train_pred, dataset.y_train),
                          linear_r2=linear_fit_explained_variance(dataset))

@@ -250,6 +250,8 @@ def test_fit_student_rejects_bad_input():
     constant = it.ArrayDataset(torch.randn(100, 4), torch.ones(100))
     with pytest.raises(ValueError, match="constant"):
         fit_student(constant, steps=1)
+    with pytest.raises(ValueError, match="diverged"):
+        fit_student(data, width=16, n_students=2, steps=50, lr=5.0)
     images = it.ArrayDataset(torch.randn(100, 2, 2), torch.randn(100))
     with pytest.raises(ValueError, match="vectors"):
         fit_student(images, steps=1)
