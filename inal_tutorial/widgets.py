@@ -31,6 +31,8 @@ The module is not star-imported by :mod:`inal_tutorial`; use
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,6 +65,7 @@ __all__ = [
     "INAL_TARGETS",
     "FOURIER_TARGETS",
     "NUMERICAL_ZERO",
+    "format_alignment",
     "make_explorer_target",
     "InalExplorerResult",
     "inal_explorer_data",
@@ -74,6 +77,7 @@ __all__ = [
     "fourier_explorer",
     "NoisyGDExplorerResult",
     "noisy_gd_explorer_data",
+    "noisy_gd_comparison",
     "plot_noisy_gd_explorer",
     "noisy_gd_explorer",
     "Explorer",
@@ -156,6 +160,13 @@ class InalExplorerResult:
     inal, inal_stderr : float
         The INAL: the largest layer average (hidden layer or read-out).
     inal_layer : int
+        0 for the hidden layer, 1 for the read-out.
+    per_layer, per_layer_stderr : numpy arrays (2,)
+        Layer averages (hidden layer, read-out) and their standard errors. For one hidden
+        layer the read-out has the hidden layer's expectation: with read-out weights
+        :math:`a_j` i.i.d. of variance 1/width,
+        :math:`\mathbb{E}\langle f,\sum_j a_j\sigma_j\rangle^2=
+        \frac1{\text{width}}\sum_j\mathbb{E}\langle f,\sigma_j\rangle^2`.
     formula, formula_stderr : float
         :math:`\sum_k W^k(f)A_k(n)` and a conservative standard error
         :math:`\sum_k W^k(f)\,\mathrm{se}(A_k)`.
@@ -180,6 +191,8 @@ class InalExplorerResult:
     inal: float
     inal_stderr: float
     inal_layer: int
+    per_layer: np.ndarray = field(repr=False)
+    per_layer_stderr: np.ndarray = field(repr=False)
     formula: float
     formula_stderr: float
     hermite_prediction: float
@@ -208,12 +221,16 @@ class InalExplorerResult:
                  f"  {'':48}{'value':>10}   ± s.e."]
         for name, value, stderr in rows:
             se = "" if stderr is None or abs(value) < NUMERICAL_ZERO else f"{stderr:.2g}"
-            lines.append(f"  {name:<48}{_format_value(value):>10}   {se:<8}".rstrip())
+            lines.append(f"  {name:<48}{format_alignment(value):>10}   {se:<8}".rstrip())
         return "\n".join(lines)
 
 
-def _format_value(value: float) -> str:
-    """3 significant digits; values below :data:`NUMERICAL_ZERO` print as 0 (round-off)."""
+def format_alignment(value: float) -> str:
+    """An alignment for printing: 3 significant digits, and "0" below :data:`NUMERICAL_ZERO`.
+
+    Values that small are zero up to floating-point round-off, and their digits differ
+    between machines.
+    """
     return "0" if abs(value) < NUMERICAL_ZERO else f"{value:.3g}"
 
 
@@ -277,6 +294,7 @@ def inal_explorer_data(target: str = "parity", n: int = 10, k: int = 2, activati
         profile_stderr=profile.stderr, profile_exact=profile.exact, hermite=hermite,
         measured=float(result.per_layer[0]), measured_stderr=float(result.per_layer_stderr[0]),
         inal=result.value, inal_stderr=result.stderr, inal_layer=result.layer,
+        per_layer=np.asarray(result.per_layer), per_layer_stderr=np.asarray(result.per_layer_stderr),
         formula=float(weights @ profile.values),
         formula_stderr=float(weights @ profile.stderr),
         hermite_prediction=float(weights @ hermite),
@@ -337,7 +355,7 @@ def plot_inal_explorer(result: InalExplorerResult) -> Figure:
         right.errorbar([x], [position], xerr=None if is_zero else [[error], [error]], linestyle="none",
                        color=color, ecolor="#808080", capsize=4, markersize=8,
                        marker="<" if is_zero else "o")
-        text = "0 (up to round-off)" if is_zero else _format_value(float(value))
+        text = "0 (up to round-off)" if is_zero else format_alignment(float(value))
         right.annotate(text, (x, position), xytext=(0, 9), textcoords="offset points",
                        ha="left" if is_zero else "center", fontsize=8, color="#808080")
     right.set_xlim(low, high)
@@ -538,7 +556,7 @@ class NoisyGDExplorerResult:
             f"{self.target} on n = {self.n} bits; noisy GD (population gradient, square loss), "
             f"σ = {self.noise_std:g}, γ = {self.lr:g}, {clip}, width {self.width}, "
             f"{self.n_models} runs",
-            f"  INAL of the target for this architecture:  {_format_value(self.inal)}",
+            f"  INAL of the target for this architecture:  {format_alignment(self.inal)}",
             f"  accuracy after {self.steps} steps:  mean {acc.mean():.3f}, range "
             f"[{acc.min():.3f}, {acc.max():.3f}]",
             f"  correlation <f, NN> after {self.steps} steps:  mean {corr.mean():.3f}",
@@ -605,6 +623,22 @@ def noisy_gd_explorer_data(target: str = "parity", n: int = 10, k: int = 3,
         inal=inal.value, inal_stderr=inal.stderr)
 
 
+def noisy_gd_comparison(targets=(("majority", 9), ("parity", 2), ("parity", 4)), *,
+                        n: int = 10, noise_std: float = 0.2, **options
+                        ) -> list[NoisyGDExplorerResult]:
+    """:func:`noisy_gd_explorer_data` for several ``(target, k)`` pairs with the same settings.
+
+    The default compares the majority of 9 bits, a 2-parity and a 4-parity on n = 10 bits
+    at noise 0.2 (the explorers page's figure); ``options`` go to
+    :func:`noisy_gd_explorer_data` (e.g. ``steps``, ``n_models``, ``seed``).
+    """
+    pairs = list(targets)
+    if not pairs:
+        raise ValueError("targets must not be empty")
+    return [noisy_gd_explorer_data(kind, n=n, k=k, noise_std=noise_std, **options)
+            for kind, k in pairs]
+
+
 def plot_noisy_gd_explorer(results: NoisyGDExplorerResult | list[NoisyGDExplorerResult]
                            ) -> Figure:
     """Accuracy and correlation against the step, one colour per result (several overlay):
@@ -640,17 +674,41 @@ def plot_noisy_gd_explorer(results: NoisyGDExplorerResult | list[NoisyGDExplorer
 # ---------------------------------------------------------------------------
 
 
+def _figure_output(figure: Figure) -> dict:
+    """A figure as a notebook ``display_data`` output (PNG), the figure then closed."""
+    buffer = io.BytesIO()
+    # Screen resolution (figure.dpi), as the inline backend shows figures: the widget's
+    # state, saved in the notebook, holds this image.
+    figure.savefig(buffer, format="png", bbox_inches="tight", dpi=figure.dpi)
+    plt.close(figure)
+    width, height = figure.get_size_inches() * figure.dpi
+    return {"output_type": "display_data",
+            "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+                     "text/plain": f"<Figure size {width:.0f}x{height:.0f}>"},
+            "metadata": {}}
+
+
 class Explorer(ipw.VBox):
     """A column of controls above an output area that ``render(**values)`` fills.
 
-    Changing a control calls ``render`` with the current values of all controls; its
-    printed text and figures appear in the output area (a figure is displayed and
-    closed, so it does not appear twice). ``continuous_update`` is off on sliders:
-    the explorer recomputes when a slider is released.
+    ``render`` takes the current value of every control as keyword arguments and returns
+    ``(text, figure)``: the text (or "") and a matplotlib figure (or None). Changing a
+    control calls it again and replaces the output area's content; a ``ValueError`` or
+    ``TypeError`` from ``render`` is shown there instead of being raised.
+    ``continuous_update`` is off on sliders: the explorer recomputes when a slider is
+    released.
+
+    Notes
+    -----
+    The output area's content is set directly (its ``outputs``), not captured with
+    ``with output:``. Capturing makes a headless executor (nbclient, used by ``jupyter
+    execute``, nbval and Jupyter Book) answer on the kernel's shell channel while it
+    waits for the cell's reply, and it can then wait until its timeout
+    (jupyter/nbclient#312).
     """
 
     def __init__(self, title: str, controls: dict[str, ipw.ValueWidget],
-                 render: Callable[..., None], note: str = ""):
+                 render: Callable[..., tuple[str, Figure | None]], note: str = ""):
         self.title = title
         self.controls = dict(controls)
         self.render = render
@@ -673,18 +731,22 @@ class Explorer(ipw.VBox):
 
     def update(self) -> None:
         """Recompute and redraw with the current values (errors are shown, not raised)."""
-        from IPython.display import clear_output, display
+        try:
+            text, figure = self.render(**self.values)
+        except (ValueError, TypeError) as err:
+            text, figure = f"cannot compute this setting: {err}", None
+        outputs = []
+        if text:
+            outputs.append({"output_type": "stream", "name": "stdout",
+                            "text": text if text.endswith("\n") else text + "\n"})
+        if figure is not None:
+            outputs.append(_figure_output(figure))
+        self.output.outputs = tuple(outputs)
 
-        with self.output:
-            clear_output(wait=True)
-            try:
-                shown = self.render(**self.values)
-            except (ValueError, TypeError) as err:
-                print(f"cannot compute this setting: {err}")
-                return
-            if isinstance(shown, Figure):
-                display(shown)
-                plt.close(shown)
+    @property
+    def text(self) -> str:
+        """The text currently shown in the output area."""
+        return "".join(o["text"] for o in self.output.outputs if o["output_type"] == "stream")
 
     def __repr__(self) -> str:
         # Deterministic text/plain for the saved notebook (nbval compares it).
@@ -726,10 +788,9 @@ def inal_explorer(target: str = "parity", n: int = 10, k: int = 2, activation: s
 
     controls["n"].observe(follow_n, names="value")
 
-    def render(**values) -> Figure:
+    def render(**values) -> tuple[str, Figure]:
         result = inal_explorer_data(**values, n_init=n_init)
-        print(result.summary())
-        return plot_inal_explorer(result)
+        return result.summary(), plot_inal_explorer(result)
 
     return Explorer("INAL explorer", controls, render,
                     note="parity/majority need k ≥ 0/1; exact over all 2^n inputs")
@@ -751,10 +812,9 @@ def fourier_explorer(target: str = "majority", n: int = 9, k: int = 9, *, top: i
 
     controls["n"].observe(follow_n, names="value")
 
-    def render(**values) -> Figure:
+    def render(**values) -> tuple[str, Figure]:
         result = fourier_explorer_data(**values, top=top)
-        print(result.summary())
-        return plot_fourier_explorer(result)
+        return result.summary(), plot_fourier_explorer(result)
 
     return Explorer("Fourier explorer", controls, render,
                     note="the seed matters for the junta and the random function only")
@@ -786,10 +846,9 @@ def noisy_gd_explorer(target: str = "parity", n: int = 10, k: int = 3, noise_std
 
     controls["n"].observe(follow_n, names="value")
 
-    def render(**values) -> Figure:
+    def render(**values) -> tuple[str, Figure]:
         result = noisy_gd_explorer_data(**values, width=width, n_models=n_models)
-        print(result.summary())
-        return plot_noisy_gd_explorer(result)
+        return result.summary(), plot_noisy_gd_explorer(result)
 
     return Explorer("Noisy-GD explorer", controls, render,
                     note="population gradient over all 2^n inputs; σ = 0 is plain GD")

@@ -24,7 +24,9 @@ from inal_tutorial.exercises import (
     check_shape,
     check_subset,
     check_truth_table,
+    projects,
 )
+from inal_tutorial.exercises import explorers as explorers_checks
 
 MAJ3 = np.array([0.0, 0.75, 0.0, 0.25])  # W^k(Maj_3), k = 0..3
 
@@ -303,3 +305,106 @@ def test_majority_reference_values_used_above():
     # The reference profile of Maj_3 in this file is the package's closed form.
     np.testing.assert_allclose(it.majority_degree_profile(3), MAJ3, atol=1e-15)
     assert math.isclose(MAJ3.sum(), 1.0)
+
+
+# --- the projects chapter's checkers ---------------------------------------------------------
+
+
+
+def test_maj3_coefficients_are_the_package_transform():
+    expected = np.zeros(8)
+    expected[[1, 2, 4]], expected[7] = 0.5, -0.5
+    np.testing.assert_allclose(projects.MAJ3_COEFFICIENTS, expected, atol=1e-15)
+
+
+def test_check_maj3_coefficients_messages():
+    right = projects.MAJ3_COEFFICIENTS
+    assert projects.check_maj3_coefficients(right)
+    assert "*mean*" in projects.check_maj3_coefficients(8 * right).message
+    flipped = right.copy()
+    flipped[7] *= -1
+    assert "x0*x1*x2 has the wrong sign" in projects.check_maj3_coefficients(flipped).message
+    by_degree = right[[0, 1, 2, 4, 3, 5, 6, 7]]
+    assert "listed by degree" in projects.check_maj3_coefficients(by_degree).message
+    assert "shape (8,)" in projects.check_maj3_coefficients(right[:4]).message
+
+
+def test_check_maj3_degree_profile_messages():
+    assert projects.check_maj3_degree_profile([0, 0.75, 0, 0.25])
+    assert "not of their squares" in projects.check_maj3_degree_profile([0, 1.5, 0, -0.5]).message
+    assert "single coefficients" in projects.check_maj3_degree_profile([0, 0.5, 0, -0.5]).message
+    assert "One entry too few" in projects.check_maj3_degree_profile([0.75, 0, 0.25]).message
+
+
+def test_check_orbit_cp_against_the_package_and_monte_carlo():
+    weights = [0.0, 0.75, 0.0, 0.25]
+    cp6 = 0.75**2 / 6 + 0.25**2 / 20
+    assert projects.check_orbit_cp(cp6, weights, 6)
+    assert math.isclose(it.orbit_cp_from_profile(weights, 6), cp6)
+    mc = it.orbit_cross_predictability(it.Embedded(it.Majority(3), 6), method="monte_carlo",
+                                       n_samples=2000, seed=1)
+    assert abs(mc.value - cp6) < 4 * mc.stderr
+    assert "must be squared" in projects.check_orbit_cp(0.75 / 6 + 0.25 / 20, weights, 6).message
+    assert "divided by C(n, k)" in projects.check_orbit_cp(0.625, weights, 6).message
+    squared = 0.75**2 / 36 + 0.25**2 / 400
+    assert "not by its square" in projects.check_orbit_cp(squared, weights, 6).message
+
+
+def test_check_counting_bound_matches_the_package():
+    bound = it.counting_bound(it.parity_sq_dimension(30, 3), 0.05)
+    assert math.isclose(bound, 4059 * 0.0025)
+    assert projects.check_counting_bound(bound, 30, 3, 0.05)
+    assert "not the 2^n parities" in projects.check_counting_bound((2**30 - 1) * 0.0025, 30, 3,
+                                                                    0.05).message
+    assert "tau^2, not tau" in projects.check_counting_bound(4059 * 0.05, 30, 3, 0.05).message
+    assert "weaker form" in projects.check_counting_bound(4060 * 0.0025 - 1, 30, 3, 0.05).message
+
+
+def test_check_embedded_parity_cp():
+    assert projects.check_embedded_parity_cp(1 / 252, 5)
+    assert math.isclose(it.orbit_cp_from_profile(np.eye(6)[5], 10), 1 / 252)
+    assert "before embedding" in projects.check_embedded_parity_cp(1.0, 5).message
+    assert "all parities on 2n bits" in projects.check_embedded_parity_cp(2.0**-10, 5).message
+    assert "not by its square" in projects.check_embedded_parity_cp(1 / 252**2, 5).message
+
+
+def test_check_quadratic_degrees_against_the_profile():
+    profile = it.first_layer_profile(6, "quadratic", "gaussian", "gaussian", n_neurons=50)
+    positive = [k for k, a in enumerate(profile.values) if a > 1e-12]
+    assert positive == [0, 1, 2]
+    assert projects.check_quadratic_degrees(positive, 6)
+    assert "2b(w.x) is linear" in projects.check_quadratic_degrees([0, 2], 6).message
+    assert "x_i^2 = 1" in projects.check_quadratic_degrees([2], 6).message
+    assert "collection of degree" in projects.check_quadratic_degrees("012", 6).message
+
+
+# --- the explorers page's checkers ------------------------------------------------------------
+
+
+def test_check_relu_vanishing_degrees():
+    assert explorers_checks.check_relu_vanishing_degrees([3, 5, 7, 9], 10)
+    assert explorers_checks.check_relu_vanishing_degrees([3], 4)
+    assert "degree 1 does not vanish" in explorers_checks.check_relu_vanishing_degrees(
+        [1, 3, 5, 7, 9], 10).message
+    assert "|z| is even" in explorers_checks.check_relu_vanishing_degrees([2, 4], 10).message
+    assert "forget to `return`" in explorers_checks.check_relu_vanishing_degrees(None, 10).message
+
+
+def test_check_majority_level_one():
+    ns = [1, 3, 5, 7]
+    values = [it.majority_degree_profile(m)[1] for m in ns]
+    assert explorers_checks.check_majority_level_one(values, ns)
+    single = [it.majority_coefficient(m, 1) for m in ns]
+    assert "single coefficients" in explorers_checks.check_majority_level_one(single,
+                                                                               ns).message
+    assert "limit 2/pi" in explorers_checks.check_majority_level_one([2 / math.pi] * 4,
+                                                                      ns).message
+    with pytest.raises(ValueError, match="odd"):
+        explorers_checks.check_majority_level_one(values, [2, 4])
+
+
+def test_check_parity_exponent():
+    assert explorers_checks.check_parity_exponent(-2.0)
+    assert "wrong sign" in explorers_checks.check_parity_exponent(2.0).message
+    assert "too large" in explorers_checks.check_parity_exponent(-0.9).message
+    assert "NaN" in explorers_checks.check_parity_exponent(float("nan")).message

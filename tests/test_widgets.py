@@ -1,5 +1,6 @@
 """The explorers: their plain functions against exact values, and the thin widget layer."""
 
+import base64
 import math
 
 import matplotlib
@@ -244,7 +245,7 @@ def test_registered_figures_of_the_explorers_page():
 # --- the widget layer -------------------------------------------------------------------------
 
 
-def test_explorer_calls_render_on_every_change_and_shows_errors(capsys):
+def test_explorer_calls_render_on_every_change_and_shows_errors():
     import ipywidgets as ipw
 
     calls = []
@@ -253,15 +254,27 @@ def test_explorer_calls_render_on_every_change_and_shows_errors(capsys):
         calls.append((a, b))
         if a < 0:
             raise ValueError("a must be >= 0")
+        if a == 3:
+            figure, axis = plt.subplots()
+            return f"a = {a}", figure
+        return f"a = {a}, b = {b}", None
 
     slider, box = ipw.IntSlider(value=1, min=-5, max=5), ipw.Text(value="x")
     explorer = widgets.Explorer("Test explorer", {"a": slider, "b": box}, render)
     assert calls == [(1, "x")] and explorer.values == {"a": 1, "b": "x"}
+    assert explorer.text == "a = 1, b = x\n"
     slider.value = 2
     box.value = "y"
-    assert calls[-2:] == [(2, "x"), (2, "y")]
+    assert calls[-2:] == [(2, "x"), (2, "y")] and explorer.text == "a = 2, b = y\n"
     slider.value = -1
-    assert "cannot compute this setting: a must be >= 0" in capsys.readouterr().out
+    assert explorer.text == "cannot compute this setting: a must be >= 0\n"
+    assert len(explorer.output.outputs) == 1
+    slider.value = 3
+    kinds = [o["output_type"] for o in explorer.output.outputs]
+    assert kinds == ["stream", "display_data"]
+    png = explorer.output.outputs[1]["data"]["image/png"]
+    assert base64.b64decode(png)[:4] == b"\x89PNG"
+    assert plt.get_fignums() == []  # the figure was closed after rendering
     assert repr(explorer) == ("Test explorer (interactive: needs a live kernel — Binder, Colab "
                               "or local Jupyter)")
 
@@ -292,6 +305,15 @@ def test_the_three_explorers_build_with_their_controls(monkeypatch):
     assert math.isclose(seen["gd"]["noise_std"], 0.1) and seen["gd"]["width"] == 32
     for explorer in (inal, fourier, gd):
         assert "needs a live kernel" in repr(explorer)
+        assert explorer.text == "cannot compute this setting: not computed in this test\n"
+
+
+def test_a_real_explorer_shows_the_summary_and_a_figure():
+    explorer = widgets.fourier_explorer("parity", n=5, k=2)
+    assert explorer.text.startswith("parity(k=2) on n = 5 bits")
+    assert [o["output_type"] for o in explorer.output.outputs] == ["stream", "display_data"]
+    explorer.controls["target"].value = "majority"
+    assert explorer.text.startswith("majority(2) on n = 5 bits")
 
 
 def test_widgets_module_is_not_star_imported():

@@ -3,7 +3,7 @@
 A checker returns a :class:`Feedback`: truthy when the answer is right, and
 whose text tells a student what is wrong (not just "False"). In a notebook it
 displays as that text. The shared helpers (tolerances, shapes, NaN, sign and
-normalization hints, type errors) live in :mod:`inal_tutorial.exercises._feedback`
+normalization hints, type errors) live in ``inal_tutorial.exercises._feedback``
 and are re-exported here; chapter checkers live in ``exercises/<chapter>.py``.
 """
 

@@ -469,47 +469,49 @@ def check_estimate(answer, expected: float, stderr: float, what: str, *, z: floa
 # ---------------------------------------------------------------------------
 
 
-def check_subset(answer, expected: Iterable[int], what: str, *, n: int | None = None) -> Feedback:
+def check_subset(answer, expected: Iterable[int], what: str, *, n: int | None = None,
+                 item: str = "coordinate") -> Feedback:
     """Check a set of coordinates (e.g. the support of a parity); order does not matter.
 
     Coordinates are 0-based (the package's convention); a 1-based answer is recognised.
-    With ``n`` given, coordinates outside ``[0, n)`` are reported.
+    With ``n`` given, coordinates outside ``[0, n)`` are reported. ``item`` names the
+    elements in messages (e.g. ``"degree"``).
     """
     if answer is None:
         return Feedback(False, f"{what} is None: did your function forget to `return` its result?")
     if isinstance(answer, (str, bytes, Mapping)) or not isinstance(answer, (Iterable, np.ndarray)):
-        return Feedback(False, f"{what} should be a collection of coordinate indices (a list, "
+        return Feedback(False, f"{what} should be a collection of {item} indices (a list, "
                                f"tuple or set of ints), got {type(answer).__name__}.")
     items = []
-    for item in answer:
-        if hasattr(item, "item"):
-            item = item.item()
-        if isinstance(item, bool) or not isinstance(item, numbers.Real) or item != int(item):
-            return Feedback(False, f"{what} should contain integer coordinate indices, but it "
-                                   f"contains {_describe(item)}.")
-        items.append(int(item))
+    for entry in answer:
+        if hasattr(entry, "item"):
+            entry = entry.item()
+        if isinstance(entry, bool) or not isinstance(entry, numbers.Real) or entry != int(entry):
+            return Feedback(False, f"{what} should contain integer {item} indices, but it "
+                                   f"contains {_describe(entry)}.")
+        items.append(int(entry))
     if len(set(items)) != len(items):
-        return Feedback(False, f"{what} lists a coordinate more than once: {sorted(items)}.")
+        return Feedback(False, f"{what} lists a {item} more than once: {sorted(items)}.")
     got, want = set(items), {int(e) for e in expected}
     if got == want:
         return Feedback(True, f"{what} is correct.")
     if n is not None:
         outside = sorted(i for i in got if not 0 <= i < n)
         if outside and {i - 1 for i in got} == want:
-            return Feedback(False, f"{what} is not right: your coordinates look 1-based; the "
-                                   f"package counts coordinates from 0 to {n - 1}.")
+            return Feedback(False, f"{what} is not right: your {item}s look 1-based; the "
+                                   f"package counts {item}s from 0 to {n - 1}.")
         if outside:
-            return Feedback(False, f"{what} is not right: coordinates must lie in [0, {n - 1}], "
+            return Feedback(False, f"{what} is not right: {item}s must lie in [0, {n - 1}], "
                                    f"but yours include {outside}.")
     if {i - 1 for i in got} == want:
-        return Feedback(False, f"{what} is not right: your coordinates look 1-based; the package "
-                               "counts coordinates from 0.")
+        return Feedback(False, f"{what} is not right: your {item}s look 1-based; the package "
+                               f"counts {item}s from 0.")
     extra, missing = sorted(got - want), len(want - got)
     parts = []
     if extra:
         parts.append(f"it contains {extra}, which do not belong")
     if missing:
-        parts.append(f"{missing} coordinate{'s' if missing > 1 else ''} "
+        parts.append(f"{missing} {item}{'s' if missing > 1 else ''} "
                      f"{'are' if missing > 1 else 'is'} missing")
     return Feedback(False, f"{what} is not right: " + " and ".join(parts) + ".")
 

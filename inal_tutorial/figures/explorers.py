@@ -17,30 +17,19 @@ from ..plotting import SCALES, register_figure
 from ..widgets import (
     fourier_explorer_data,
     inal_explorer_data,
-    noisy_gd_explorer_data,
+    noisy_gd_comparison,
     plot_fourier_explorer,
     plot_inal_explorer,
     plot_noisy_gd_explorer,
 )
 
-__all__ = ["INAL_SETTINGS", "NOISY_GD_SETTINGS", "NOISY_GD_TARGETS", "noisy_gd_comparison"]
+__all__ = ["INAL_SETTINGS", "NOISY_GD_SETTINGS"]
 
 #: Settings of the INAL explorer's figure at each scale.
 INAL_SETTINGS = {"small": dict(n=10, width=128, n_init=32),
                  "large": dict(n=12, width=256, n_init=64)}
-#: Settings of the noisy-GD comparison at each scale.
-NOISY_GD_SETTINGS = {"small": dict(n=10, steps=150, n_models=4),
-                     "large": dict(n=10, steps=300, n_models=16)}
-#: The targets compared in the noisy-GD figure: (kind, k).
-NOISY_GD_TARGETS = (("majority", 9), ("parity", 2), ("parity", 4))
-
-
-def noisy_gd_comparison(scale: str = "small", seed: int = 0, noise_std: float = 0.2) -> list:
-    """Noisy GD on majority of 9 bits, a 2-parity and a 4-parity (n = 10), same noise and step."""
-    settings = NOISY_GD_SETTINGS[check_choice(scale, "scale", SCALES)]
-    seed = check_int(seed, "seed", low=0)
-    return [noisy_gd_explorer_data(kind, k=k, noise_std=noise_std, seed=seed, **settings)
-            for kind, k in NOISY_GD_TARGETS]
+#: Settings of :func:`~inal_tutorial.widgets.noisy_gd_comparison` at each scale.
+NOISY_GD_SETTINGS = {"small": dict(steps=150, n_models=4), "large": dict(steps=300, n_models=16)}
 
 
 @register_figure("explorer-inal", "explorers",
@@ -63,4 +52,6 @@ def build_fourier(scale: str = "small", seed: int = 0):
                  "Noisy GD on majority, a 2-parity and a 4-parity (n = 10, sigma = 0.2): "
                  "accuracy and correlation against the step")
 def build_noisy_gd(scale: str = "small", seed: int = 0):
-    return plot_noisy_gd_explorer(noisy_gd_comparison(scale, seed))
+    settings = NOISY_GD_SETTINGS[check_choice(scale, "scale", SCALES)]
+    return plot_noisy_gd_explorer(noisy_gd_comparison(seed=check_int(seed, "seed", low=0),
+                                                      **settings))
