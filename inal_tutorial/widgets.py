@@ -765,11 +765,12 @@ def _dropdown(options, value, description: str) -> ipw.Dropdown:
 
 def inal_explorer(target: str = "parity", n: int = 10, k: int = 2, activation: str = "relu",
                   init: str = "gaussian", bias: str = "gaussian", width: int = 128, *,
-                  n_init: int = 16) -> Explorer:
+                  n_init: int = 32) -> Explorer:
     """The INAL explorer: controls for :func:`inal_explorer_data`, drawn by
     :func:`plot_inal_explorer` with its :meth:`~InalExplorerResult.summary` above.
 
-    The initial values are the arguments. About 1 s per update at n = 12, width 256.
+    The initial values are the arguments; with the defaults its first view is the one of
+    ``inal_explorer_data()``. About 1 s per update (one core), 2 s at n = 12, width 256.
     """
     check_int(n_init, "n_init", low=2, high=1024)
     controls = {

@@ -294,7 +294,7 @@ def test_the_three_explorers_build_with_their_controls(monkeypatch):
     monkeypatch.setattr(widgets, "noisy_gd_explorer_data", fake("gd"))
     inal = widgets.inal_explorer(n=8, k=2)
     assert set(inal.controls) == {"target", "n", "k", "activation", "init", "bias", "width"}
-    assert seen["inal"]["n"] == 8 and seen["inal"]["n_init"] == 16
+    assert seen["inal"]["n"] == 8 and seen["inal"]["n_init"] == 32
     inal.controls["n"].value = 5
     assert inal.controls["k"].max == 5 and inal.controls["k"].value <= 5
     fourier = widgets.fourier_explorer()
