@@ -23,7 +23,7 @@ The explorers:
 :func:`noisy_gd_explorer`
     target, n, noise :math:`\sigma`, step size :math:`\gamma`, steps :math:`\to` the
     accuracy and the correlation :math:`\langle f,\mathrm{NN}\rangle` along noisy gradient
-    descent (:func:`inal_tutorial.training.train`).
+    descent (:func:`inal_tutorial.training.noisy_gd`).
 
 The module is not star-imported by :mod:`inal_tutorial`; use
 ``from inal_tutorial import widgets``.
