@@ -125,7 +125,7 @@ def _check_batch(x, n: int) -> torch.Tensor:
 class BooleanTarget:
     r"""A target function :math:`f:\{-1,+1\}^n\to\mathbb{R}` (usually :math:`\pm1`-valued).
 
-    Subclasses implement :meth:`_evaluate`; calling the target validates the batch.
+    Subclasses implement ``_evaluate``; calling the target validates the batch.
     """
 
     name: str = "target"
