@@ -55,7 +55,7 @@ unit: $(STAMP)
 	$(PYTEST) tests -q --ignore=tests/book
 
 nbval: $(STAMP)
-	$(PYTEST) --nbval book --sanitize-with tests/nbval_sanitize.cfg -q
+	$(PYTEST) --nbval book --nbval-sanitize-with tests/nbval_sanitize.cfg -q
 
 build-check: $(STAMP)
 	rm -rf _build

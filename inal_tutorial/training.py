@@ -39,11 +39,12 @@ matrix products). Random numbers are drawn on the CPU and moved to ``device``.
 
 Public API
 ----------
-``train(model, task, *, steps, lr, loss="square", batch_size=None, train_size=None,
-noise_std=0.0, clip=None, weight_decay=0.0, seed=0, data_seed=None, test_size=None,
-eval_every=None, support=None, stop_accuracy=None, callback=None, device=None,
-progress=True) -> TrainingHistory``
-    The training loop; trains ``model`` in place. ``task`` is a
+``train(model, task, *, steps, lr, **options) -> TrainingHistory``
+    The training loop; trains ``model`` in place. Options: ``loss="square"``,
+    ``batch_size=None``, ``train_size=None``, ``noise_std=0.0``, ``clip=None``,
+    ``weight_decay=0.0``, ``seed=0``, ``data_seed=None``, ``test_size=None``,
+    ``eval_every=None``, ``support=None``, ``stop_accuracy=None``, ``callback=None``,
+    ``device=None``, ``progress=True`` (see :func:`train`). ``task`` is a
     :class:`~inal_tutorial.boolean.BooleanTarget` (inputs uniform on the cube) or an
     :class:`ArrayDataset` (a fixed ``(X, y)`` training set and a test set).
 ``noisy_gd(model, task, *, steps, lr, noise_std, clip, ...)``
@@ -56,8 +57,7 @@ progress=True) -> TrainingHistory``
     ``.steps_to(name, threshold)``, ``.records()``.
 ``ArrayDataset(X_train, y_train, X_test=None, y_test=None)``
     A generic data set of real-valued inputs of any shape.
-``evaluate(model, task, ...)``, ``loss_gradient(model, x, y, loss)``,
-``flat_gradient``, ``clip_coordinates``, ``LOSSES``, ``training_seeds``
+``evaluate``, ``loss_gradient``, ``flat_gradient``, ``clip_coordinates``, ``LOSSES``, ``training_seeds``
     The pieces of a step, used by :mod:`inal_tutorial.lower_bound` and the tests.
 
 The ensemble interface
