@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from numpy.polynomial import hermite_e
-from tqdm.auto import tqdm
 
+from ._progress import progress_bar
 from ._validation import MAX_ENUMERATION_N, check_choice, check_float, check_int, check_n
 from .boolean import BooleanTarget, _bit_signs, input_chunks, sample_inputs, truth_table
 from .fourier import degree_profile, walsh_coefficients
@@ -176,9 +176,7 @@ def _readout(network: MLPEnsemble, h: torch.Tensor) -> torch.Tensor:
 
 
 def _progress(iterable, total: int, progress: bool):
-    # Passing ``disable=False`` explicitly would override the TQDM_DISABLE environment variable.
-    return tqdm(iterable, total=total, desc="inputs", leave=False,
-                **({} if progress else {"disable": True}))
+    return progress_bar(iterable, total=total, desc="inputs", enabled=progress)
 
 
 def _first_layer_exact_sums(target: BooleanTarget, network: MLPEnsemble, memory_budget: int,

@@ -45,8 +45,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
+from ._progress import progress_bar
 from ._validation import (
     as_tensor,
     check_choice,
@@ -467,7 +467,7 @@ def orbit_cross_predictability(target, group: str = "signed_permutations",
                              " table entries: too many; use method='monte_carlo'")
         total = 0.0
         batches = group_elements(n, group, batch_size=_batch_rows(2**n))
-        for perms, signs in tqdm(batches, disable=not progress, desc="group", leave=False):
+        for perms, signs in progress_bar(batches, desc="group", enabled=progress):
             total += float(_inner_with_moved(table, perms, signs).square().sum())
         return CPEstimate(total / order, 0.0, method, group)
     n_samples = check_int(n_samples, "n_samples", low=2, high=10**8)
@@ -477,8 +477,7 @@ def orbit_cross_predictability(target, group: str = "signed_permutations",
     gen = make_generator(seed)
     rows = _batch_rows(2**n)
     values = []
-    for start in tqdm(range(0, n_samples, rows), disable=not progress, desc="samples",
-                      leave=False):
+    for start in progress_bar(range(0, n_samples, rows), desc="samples", enabled=progress):
         perms, signs = sample_group(n, min(rows, n_samples - start), group, gen)
         values.append(_inner_with_moved(table, perms, signs).square())
     values = torch.cat(values)

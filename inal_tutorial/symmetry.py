@@ -563,8 +563,8 @@ def _network_at(network: MLPEnsemble, traj: GDTrajectory, step: int) -> MLPEnsem
 
 # Section imports (kept here so the section stays self-contained; E402 is deliberate).
 import numpy as np  # noqa: E402
-from tqdm.auto import tqdm  # noqa: E402
 
+from ._progress import progress_bar  # noqa: E402
 from .boolean import Parity  # noqa: E402
 from .random import spawn_seeds  # noqa: E402
 from .training import train  # noqa: E402
@@ -649,7 +649,7 @@ def parity_steps_experiment(ns: Sequence[int], k: int = 3, *,
                      for a in architectures]
     records = []
     cells = [(n, a) for n in ns for a in architectures]
-    for n, architecture in tqdm(cells, desc="parity scaling", disable=not progress):
+    for n, architecture in progress_bar(cells, desc="parity scaling", enabled=progress):
         mask = tuple(range(k)) if architecture == "masked" else None
         steps = steps_to_learn(Parity(n, k=k), first_layer_mask=mask, hidden=hidden,
                                n_models=n_models, lr=lr, batch_size=batch_size,
@@ -696,7 +696,7 @@ def depth_experiment(targets: dict[str, BooleanTarget], depths: Sequence[int] = 
     seed = check_int(seed, "seed", low=0, high=2**62)
     records = []
     cells = [(name, depth) for name in targets for depth in depths]
-    for name, depth in tqdm(cells, desc="depths", disable=not progress):
+    for name, depth in progress_bar(cells, desc="depths", enabled=progress):
         target = targets[name]
         net_seed, train_seed = spawn_seeds(seed + depth, 2)
         network = MLPEnsemble(target.n, (width,) * (depth - 1), n_models, seed=net_seed)

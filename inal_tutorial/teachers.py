@@ -333,7 +333,7 @@ def teacher_student_experiment(n: int = 20, *, teacher_width: int = 32,
         ``n_train``, ``test_r2`` (mean over students), ``test_r2_se``, ``train_r2``,
         ``linear_r2``.
     """
-    from tqdm.auto import tqdm
+    from ._progress import progress_bar
 
     n = check_n(n)
     laws = [check_choice(law, "law", TEACHER_LAWS) for law in laws]
@@ -345,7 +345,7 @@ def teacher_student_experiment(n: int = 20, *, teacher_width: int = 32,
     seed = check_int(seed, "seed", low=0, high=2**62)
     records = []
     cells = [(law, d) for law in laws for d in distributions]
-    for law, distribution in tqdm(cells, desc="teachers", disable=not progress):
+    for law, distribution in progress_bar(cells, desc="teachers", enabled=progress):
         law_seed = seed + 1000 * TEACHER_LAWS.index(law)
         teacher = TeacherNetwork(n, teacher_width, law=law, seed=law_seed)
         data_seed = law_seed + 1 + INPUT_DISTRIBUTIONS.index(distribution)

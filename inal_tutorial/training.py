@@ -82,15 +82,14 @@ grow while the loss is flat.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
+from ._progress import progress_bar
 from ._validation import (
     MAX_ENUMERATION_N,
     as_tensor,
@@ -540,12 +539,6 @@ def _check_task(task):
 # ---------------------------------------------------------------------------
 
 
-def _progress_disabled_by_environment() -> bool:
-    """Whether TQDM_DISABLE is set. Read here because ``tqdm.notebook`` (what ``tqdm.auto``
-    picks in Jupyter) passes ``disable`` explicitly to tqdm and so ignores the variable."""
-    return os.environ.get("TQDM_DISABLE", "").strip().lower() not in ("", "0", "false", "no")
-
-
 def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square",
           batch_size: int | None = None, train_size: int | None = None, noise_std: float = 0.0,
           clip: float | None = None, weight_decay: float = 0.0,
@@ -698,8 +691,7 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
         return out
 
     last = record(0)
-    bar = tqdm(range(1, steps + 1), desc="training", leave=False,
-               disable=not progress or _progress_disabled_by_environment())
+    bar = progress_bar(range(1, steps + 1), desc="training", enabled=progress)
     for step in bar:
         x, y = source.batch()
         grads, _ = loss_gradient(model, x, y, loss)

@@ -361,11 +361,13 @@ def test_bad_data_and_models():
 
 def test_progress_bar_respects_tqdm_disable_even_in_notebooks(monkeypatch):
     # tqdm.notebook passes ``disable`` explicitly, so the variable is read by the package.
-    from inal_tutorial.training import _progress_disabled_by_environment
+    from inal_tutorial._progress import progress_bar, progress_disabled_by_environment
 
     monkeypatch.setenv("TQDM_DISABLE", "1")
-    assert _progress_disabled_by_environment()
+    assert progress_disabled_by_environment()
+    assert progress_bar(range(3), enabled=True).disable
     monkeypatch.setenv("TQDM_DISABLE", "0")
-    assert not _progress_disabled_by_environment()
+    assert not progress_disabled_by_environment()
+    assert progress_bar(range(3), enabled=False).disable
     monkeypatch.delenv("TQDM_DISABLE")
-    assert not _progress_disabled_by_environment()
+    assert not progress_disabled_by_environment()
