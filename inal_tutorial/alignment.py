@@ -360,7 +360,7 @@ def neuron_correlations(target: BooleanTarget, network: MLPEnsemble, *, n_sample
 def estimate_inal(target: BooleanTarget, network: MLPEnsemble | None = None, *,
                   n_samples: int | None = None, estimator: str = "unbiased",
                   seed: SeedLike = 0, n_init: int = 64, chunk_size: int | None = None,
-                  progress: bool = False, independent_inputs: bool = False,
+                  progress: bool = False, independent_inputs: bool = True,
                   **architecture) -> INALResult:
     r"""Estimate :math:`\mathrm{INAL}(f,\mathrm{NN})=\max_v\mathbb{E}_\theta\langle f,\mathrm{NN}_v\rangle^2`.
 
@@ -381,9 +381,10 @@ def estimate_inal(target: BooleanTarget, network: MLPEnsemble | None = None, *,
         Rows of inputs per chunk.
     independent_inputs : bool
         For sampled inputs: draw a separate sample of ``n_samples`` inputs for each
-        initialization. By default all initializations share one sample; their spread,
-        and so ``stderr``, then misses the input-sampling noise, which dominates for small
-        ``n_samples``. With independent inputs ``stderr`` covers both sources of noise.
+        initialization (default), so the M per-initialization values are i.i.d. and
+        ``stderr`` covers both sources of noise. With ``False`` all initializations share
+        one sample (one GEMM, slightly faster); their spread, and so ``stderr``, then misses
+        the input-sampling noise, which dominates for small ``n_samples``.
 
     Returns
     -------

@@ -170,8 +170,8 @@ def test_independent_inputs_cover_input_noise():
     f = it.Majority(n, support=range(7))
     net = identical_copies(n, m)
     exact = it.estimate_inal(f, net).per_layer[0]
-    shared = it.estimate_inal(f, net, n_samples=200, seed=1)
-    independent = it.estimate_inal(f, net, n_samples=200, seed=1, independent_inputs=True)
+    shared = it.estimate_inal(f, net, n_samples=200, seed=1, independent_inputs=False)
+    independent = it.estimate_inal(f, net, n_samples=200, seed=1)  # the default
     assert shared.per_layer_stderr[0] == pytest.approx(0.0, abs=1e-12)  # blind to input noise
     assert independent.per_layer_stderr[0] > 1e-4
     assert abs(independent.per_layer[0] - exact) < 4 * independent.per_layer_stderr[0]
