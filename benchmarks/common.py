@@ -164,9 +164,12 @@ def machine_line() -> str:
 
 def command_line() -> str:
     """The command that reproduces this run, from the repository root."""
-    script = os.path.relpath(sys.argv[0], os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return " ".join([f"{os.path.basename(sys.executable)}", shlex.quote(script),
-                     *map(shlex.quote, sys.argv[1:])])
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    script = os.path.relpath(os.path.abspath(sys.argv[0]), root)
+    python = os.path.relpath(sys.executable, root)  # e.g. .venv/bin/python
+    if python.startswith(".."):
+        python = os.path.basename(sys.executable)
+    return " ".join([python, shlex.quote(script), *map(shlex.quote, sys.argv[1:])])
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
