@@ -55,6 +55,12 @@ def plain_pre_activations(n: int, weight: torch.Tensor, buffer: torch.Tensor) ->
 
 def run(ns, widths, repeats: int) -> None:
     common.header("Exact INAL over all 2^n inputs, one thread, float32")
+    if ns:
+        throughput(ns, widths, repeats)
+    budget(repeats)
+
+
+def throughput(ns, widths, repeats: int) -> None:
     gen = torch.Generator().manual_seed(0)
     sq_a, sq_b = (torch.randn(SQUARE, SQUARE, generator=gen) for _ in range(2))
     sq_out = torch.empty(SQUARE, SQUARE)
@@ -90,6 +96,9 @@ def run(ns, widths, repeats: int) -> None:
                         "same-shape matmul GF/s", "INAL GF/s", "vs square", "vs same-shape",
                         "extra MiB", "full matrix MiB", "noise"], rows_out)
 
+
+
+def budget(repeats: int) -> None:
     print("\n### Issue-2 budget: exact INAL, n = 20, 1,000 first-layer neurons\n")
     budget_rows = []
     for dtype in (torch.float32, torch.float64):
@@ -110,8 +119,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="n = 16, 20 and widths 256, 1024")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--budget-only", action="store_true", help="only the n = 20 budget")
     args = parser.parse_args()
-    if args.quick:
+    if args.budget_only:
+        run([], [], args.repeats)
+    elif args.quick:
         run([16, 20], [256, 1024], args.repeats)
     else:
         run([16, 18, 20, 22], [256, 1024, 4096], args.repeats)
