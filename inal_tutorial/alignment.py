@@ -210,11 +210,18 @@ def _first_layer_exact_sums(target: BooleanTarget, network: MLPEnsemble, memory_
                          device=device)
     sums = torch.zeros(neurons, dtype=torch.float64, device=device)
     sum_f = torch.zeros((), dtype=torch.float64, device=device)
+    # The chunk's inputs x(i), i in [start, start + 2^c): their low c bits are the same in
+    # every chunk, so only the high columns are rewritten (bit arithmetic on all n columns
+    # of every chunk cost more than the neurons for small widths).
+    inputs = torch.empty(1 << chunk_bits, n, dtype=dtype, device=device)
+    inputs[:, :chunk_bits] = _bit_signs(torch.arange(1 << chunk_bits, device=device), chunk_bits,
+                                        dtype)
     starts = range(0, 1 << n, 1 << chunk_bits)
     for start in _progress(starts, len(starts), progress):
         stop = start + (1 << chunk_bits)
-        f = _target_values(target, _bit_signs(torch.arange(start, stop, device=device), n,
-                                              dtype)).to(dtype)
+        inputs[:, chunk_bits:] = _bit_signs(torch.tensor([start >> chunk_bits], device=device),
+                                            n - chunk_bits, dtype)
+        f = _target_values(target, inputs).to(dtype)
         sum_f += f.sum(dtype=torch.float64)
         x_high = _bit_signs(torch.arange(start >> low, stop >> low, device=device), n - low, dtype)
         for first in range(0, neurons, block):
