@@ -179,6 +179,17 @@ def _progress(iterable, total: int, progress: bool):
     return progress_bar(iterable, total=total, desc="inputs", enabled=progress)
 
 
+def _cube_table(bits: int, dtype: torch.dtype, device) -> torch.Tensor:
+    """``all_inputs(bits)`` built by doubling, with no integer bit arithmetic: rows
+    ``2^j .. 2^(j+1)-1`` repeat rows ``0 .. 2^j-1`` in columns ``< j`` and have ``x_j = -1``."""
+    table = torch.ones(1 << bits, bits, dtype=dtype, device=device)
+    for j in range(bits):
+        half = 1 << j
+        table[half:2 * half, :j] = table[:half, :j]
+        table[half:2 * half, j] = -1
+    return table
+
+
 def _first_layer_exact_sums(target: BooleanTarget, network: MLPEnsemble, memory_budget: int,
                             progress: bool) -> tuple[torch.Tensor, torch.Tensor]:
     r"""Fast path: :math:`\sum_x f(x)\sigma(w_v\cdot x+b_v)` over all :math:`2^n` inputs for every
@@ -202,7 +213,7 @@ def _first_layer_exact_sums(target: BooleanTarget, network: MLPEnsemble, memory_
     sum_bits = max(low, min(n, _SUM_BLOCK.bit_length() - 1))           # inputs per product
     chunk_bits = max(sum_bits, min(n, 16))                              # inputs per f chunk
     block = max(1, _CACHE_ELEMENTS >> sum_bits)                         # neurons per block
-    x_low = _bit_signs(torch.arange(1 << low, device=device), low, dtype)
+    x_low = _cube_table(low, dtype, device)
     pre_low = (w[:, :low] @ x_low.T).unsqueeze(1)                       # (neurons, 1, 2^l)
     w_high = w[:, low:]
     highs_per_sum = 1 << (sum_bits - low)
@@ -214,8 +225,7 @@ def _first_layer_exact_sums(target: BooleanTarget, network: MLPEnsemble, memory_
     # every chunk, so only the high columns are rewritten (bit arithmetic on all n columns
     # of every chunk cost more than the neurons for small widths).
     inputs = torch.empty(1 << chunk_bits, n, dtype=dtype, device=device)
-    inputs[:, :chunk_bits] = _bit_signs(torch.arange(1 << chunk_bits, device=device), chunk_bits,
-                                        dtype)
+    inputs[:, :chunk_bits] = _cube_table(chunk_bits, dtype, device)
     starts = range(0, 1 << n, 1 << chunk_bits)
     for start in _progress(starts, len(starts), progress):
         stop = start + (1 << chunk_bits)

@@ -139,6 +139,13 @@ def test_exact_correlations_match_the_definition(architecture, memory_budget, ch
     assert all(bool((q == 0).all()) for q in squares)  # not computed when exact
 
 
+@pytest.mark.parametrize("bits", [1, 2, 5, 10])
+def test_cube_table_by_doubling_is_all_inputs(bits):
+    for dtype in (torch.float32, torch.float64):
+        assert torch.equal(alignment._cube_table(bits, dtype, None),
+                           it.all_inputs(bits, dtype=dtype))
+
+
 def test_exact_correlations_in_float32_stay_close_to_float64():
     n = 14
     target = it.Parity(n, k=3)
