@@ -24,7 +24,8 @@ echo "import site; site.addsitedir('$project_site')" > "$bench_site/_project_sit
 # numpy (fht-cpu's only dependency) comes from the project's environment.
 "$bench/bin/python" -m pip install -q --no-deps "fht-cpu==1.0.1"
 "$bench/bin/python" - <<'PY'
+from importlib.metadata import version
 import fht_cpu, numpy, torch, inal_tutorial
 print(f"benchmark env ready: torch {torch.__version__}, numpy {numpy.__version__}, "
-      f"fht-cpu {fht_cpu.__version__}")
+      f"fht-cpu {version('fht-cpu')}")
 PY
