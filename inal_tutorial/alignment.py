@@ -51,6 +51,7 @@ __all__ = [
     "neuron_correlations",
     "unbiased_squared_mean",
     "plugin_squared_mean",
+    "inal_result_from_squares",
     "FirstLayerProfile",
     "first_layer_profile",
     "first_layer_inal",
@@ -435,6 +436,16 @@ def estimate_inal(target: BooleanTarget, network: MLPEnsemble | None = None, *,
     else:
         squares = [plugin_squared_mean(s, n_samples) for s in sums]
         method, count = "sampled (plug-in)", n_samples
+    return inal_result_from_squares(squares, method, count)
+
+
+def inal_result_from_squares(squares: list[torch.Tensor], method: str,
+                             n_samples: int | None) -> INALResult:
+    r"""Pool per-neuron squared correlations ``(M, width_l)`` per layer into an :class:`INALResult`.
+
+    Layer averages over neurons and initializations, their standard errors over the M
+    initializations, and the largest layer average.
+    """
     per_init = torch.stack([q.mean(dim=1) for q in squares], dim=1).cpu().numpy()  # (M, L)
     m = per_init.shape[0]
     per_layer = per_init.mean(axis=0)
@@ -443,7 +454,7 @@ def estimate_inal(target: BooleanTarget, network: MLPEnsemble | None = None, *,
     max_neuron = max(float(q.mean(dim=0).max()) for q in squares)
     return INALResult(value=float(per_layer[best]), stderr=float(per_layer_se[best]), layer=best,
                       per_layer=per_layer, per_layer_stderr=per_layer_se, max_neuron=max_neuron,
-                      per_init=per_init, method=method, n_init=m, n_samples=count)
+                      per_init=per_init, method=method, n_init=m, n_samples=n_samples)
 
 
 # ---------------------------------------------------------------------------

@@ -28,11 +28,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
 import torch
 
 from ._validation import as_tensor, check_choice, check_float, check_int
-from .alignment import INALResult, unbiased_squared_mean
+from .alignment import INALResult, inal_result_from_squares, unbiased_squared_mean
 from .networks import MLPEnsemble
 from .random import SeedLike, make_generator
 from .training import ArrayDataset
@@ -346,19 +345,6 @@ def data_correlations(x, labels, network, *, chunk_size: int = 512, squares: boo
     return sums, (sums_sq if squares else None)
 
 
-def _inal_result(squares: list[torch.Tensor], method: str, n_samples: int | None) -> INALResult:
-    """Layer averages, their standard errors over initializations and the maximum."""
-    per_init = torch.stack([q.mean(dim=1) for q in squares], dim=1).cpu().numpy()  # (M, L)
-    m = per_init.shape[0]
-    per_layer = per_init.mean(axis=0)
-    per_layer_se = per_init.std(axis=0, ddof=1) / math.sqrt(m)
-    best = int(np.argmax(per_layer))
-    max_neuron = max(float(q.mean(dim=0).max()) for q in squares)
-    return INALResult(value=float(per_layer[best]), stderr=float(per_layer_se[best]), layer=best,
-                      per_layer=per_layer, per_layer_stderr=per_layer_se, max_neuron=max_neuron,
-                      per_init=per_init, method=method, n_init=m, n_samples=n_samples)
-
-
 def estimate_inal_many(x, labels, network, *, estimator: str = "empirical",
                        chunk_size: int = 512) -> list[INALResult]:
     r"""INAL of a network at initialization with each of T label vectors of a data set.
@@ -387,11 +373,11 @@ def estimate_inal_many(x, labels, network, *, estimator: str = "empirical",
     for t in range(labels.shape[1]):
         if estimator == "empirical":
             squares = [(s[t] / n).square() for s in sums]
-            results.append(_inal_result(squares, "dataset", n))
+            results.append(inal_result_from_squares(squares, "dataset", n))
         else:
             squares = [unbiased_squared_mean(s[t], q[t], n)
                        for s, q in zip(sums, sums_sq, strict=True)]
-            results.append(_inal_result(squares, "dataset (unbiased)", n))
+            results.append(inal_result_from_squares(squares, "dataset (unbiased)", n))
     return results
 
 
