@@ -86,14 +86,17 @@ def learnability_experiment(scale: str = "small", seed: int = 0) -> Learnability
     r"""Noisy GD with the population gradient on :func:`learnability_targets` (settings :data:`LEARNABILITY`).
 
     The same initializations (``seed``) and noise seeds are used for every target. The
-    INAL of each target is estimated exactly over the inputs for the same architecture
-    (:func:`~inal_tutorial.alignment.estimate_inal`, ``n_init`` initializations).
+    networks are float64, so that the runs (chaotic at ``lr=0.2``) give the same
+    accuracies on every CPU. The INAL of each target is estimated exactly over the inputs
+    for the same architecture (:func:`~inal_tutorial.alignment.estimate_inal`, ``n_init``
+    initializations).
     """
     s = LEARNABILITY[check_choice(scale, "scale", SCALES)]
     init_seed, noise_seed, inal_seed = spawn_seeds(seed, 3)
     histories, inal, inal_se = {}, {}, {}
     for name, target in learnability_targets(s["n"]).items():
-        net = MLPEnsemble(s["n"], (s["width"],), n_models=s["n_models"], seed=init_seed)
+        net = MLPEnsemble(s["n"], (s["width"],), n_models=s["n_models"], seed=init_seed,
+                          dtype=torch.float64)
         histories[name] = noisy_gd(net, target, steps=s["steps"], lr=s["lr"],
                                    noise_std=s["noise_std"], clip=s["clip"], seed=noise_seed,
                                    eval_every=s["eval_every"])
