@@ -5,9 +5,21 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# CI and builds: no progress bars in outputs, one thread so outputs and timings reproduce.
+# CI and builds: no progress bars in outputs, one thread so outputs and timings reproduce
+# (the notebooks' kernels inherit these: PyTorch, MKL and OpenBLAS each run one thread).
 export TQDM_DISABLE := 1
 export PYTHONHASHSEED := 0
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+
+# One pinned environment: constraints.txt (exact versions, written by tools/lock.py) is
+# what the Makefile, CI and binder/requirements.txt install. torch comes from PyTorch's
+# CPU wheel index (PyPI's torch is a multi-GB CUDA build); it is installed alone, with
+# --no-deps, so only that one package is looked up on the extra index.
+CONSTRAINTS := constraints.txt
+TORCH_INDEX := https://download.pytorch.org/whl/cpu
+PIP_INSTALL := $(BIN)/python -m pip install -q -c $(CONSTRAINTS)
 
 BUILD_FLAGS := -W -n --keep-going
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
@@ -23,20 +35,32 @@ TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-reco
 # The page `make screenshots` shows, light and dark.
 PAGE ?= book/fourier.html
 
-.PHONY: book test venv lint unit nbval build-check browser-check student student-check \
+.PHONY: book test venv lock lint unit nbval build-check browser-check student student-check \
   pdf screenshots chromium mathjax execute clean
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml requirements-book.txt
+$(STAMP): pyproject.toml requirements-book.txt $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	# CPU-only torch (the package itself only asks for torch>=2.2).
-	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -r requirements-book.txt
-	$(BIN)/python -m pip install -q -e .
+	$(PIP_INSTALL) pip
+	$(PIP_INSTALL) --no-deps --extra-index-url $(TORCH_INDEX) torch
+	$(PIP_INSTALL) -r requirements-book.txt -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
+
+# Refresh the pins (see tools/lock.py): an unpinned install into a scratch environment,
+# written out as constraints.txt and binder/requirements.txt. Then `make venv test`.
+# TORCH names the torch release to pin (default: the one pinned now).
+LOCK_VENV := .venv-lock
+TORCH ?= $(shell grep -m1 '^torch==' $(CONSTRAINTS))
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install -q --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install -q --no-deps --extra-index-url $(TORCH_INDEX) '$(TORCH)'
+	$(LOCK_VENV)/bin/python -m pip install -q -r requirements-book.txt .
+	$(LOCK_VENV)/bin/python tools/lock.py
+	rm -rf $(LOCK_VENV)
 
 book: $(STAMP)
 	rm -rf _build
@@ -54,8 +78,15 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(PYTEST) tests -q --ignore=tests/book
 
+# Three passes, each a different kernel path standing in for another machine: natively,
+# with PyTorch's generic kernels (what a CPU without AVX2/AVX-512 runs) and with MKL's
+# conditional-numerical-reproducibility mode (another BLAS code path). Printed outputs
+# must agree in all three (DESIGN.md section 6; CONTRIBUTING.md, "Reproducible outputs").
+NBVAL := $(PYTEST) --nbval book --nbval-sanitize-with tests/nbval_sanitize.cfg -q
 nbval: $(STAMP)
-	$(PYTEST) --nbval book --nbval-sanitize-with tests/nbval_sanitize.cfg -q
+	$(NBVAL)
+	ATEN_CPU_CAPABILITY=default $(NBVAL)
+	MKL_CBWR=COMPATIBLE $(NBVAL)
 
 build-check: $(STAMP)
 	rm -rf _build
