@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,10 +19,26 @@ import torch
 MAX_ENUMERATION_N = 24
 #: Largest input dimension accepted anywhere (sampling works beyond enumeration).
 MAX_N = 4096
+#: Largest integer seed; seeds derived inside the package (``seed + k`` for small k, or
+#: drawn by :func:`~inal_tutorial.random.spawn_seeds`) stay below 2**63.
+MAX_SEED = 2**62
+#: Default cap on the bytes of the largest tensor a call builds (a reader on Binder has
+#: 1-2 GB). ``INAL_MAX_TENSOR_BYTES`` (an integer, in bytes) raises or lowers it.
+DEFAULT_MAX_TENSOR_BYTES = 2**30
+#: Floating dtypes the package computes in.
+FLOAT_DTYPES = (torch.float32, torch.float64)
 
 
 def check_int(value, name: str, *, low: int | None = None, high: int | None = None) -> int:
-    """Return ``value`` as an int, raising if it is not an integer in [low, high]."""
+    """Return ``value`` as an int, raising if it is not an integer in [low, high].
+
+    Python and numpy integers are accepted, and so is a 0-d integer tensor; a float (even
+    an integral one such as ``2.0``), a bool or a floating tensor is a ``TypeError``:
+    truncating ``1.9`` to ``1`` would silently answer another question.
+    """
+    if isinstance(value, torch.Tensor) and value.ndim == 0 and not value.is_floating_point() \
+            and not value.is_complex() and value.dtype != torch.bool:
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
     value = int(value)
@@ -75,8 +92,7 @@ def check_support(support, n: int, name: str = "support", *, allow_empty: bool =
     if isinstance(support, (str, bytes)) or not isinstance(support, (Sequence, set, frozenset, range,
                                                                     np.ndarray, torch.Tensor)):
         raise TypeError(f"{name} must be a sequence of coordinate indices, got {type(support).__name__}")
-    items = [check_int(int(s) if isinstance(s, (np.integer, torch.Tensor)) else s,
-                       f"{name} entry", low=0, high=n - 1) for s in list(support)]
+    items = [check_int(s, f"{name} entry", low=0, high=n - 1) for s in list(support)]
     if len(set(items)) != len(items):
         raise ValueError(f"{name} has repeated coordinates: {sorted(items)}")
     if not items and not allow_empty:
@@ -119,3 +135,110 @@ def log2_length(length: int, name: str) -> int:
     if n > MAX_ENUMERATION_N:
         raise ValueError(f"{name} has length 2^{n}; at most 2^{MAX_ENUMERATION_N} is supported")
     return n
+
+
+def check_seed(seed, name: str = "seed", *, allow_generator: bool = True):
+    """Return an integer seed in [0, :data:`MAX_SEED`] as an ``int`` (or a
+    ``torch.Generator`` unchanged, where ``allow_generator``)."""
+    if allow_generator and isinstance(seed, torch.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        kinds = "an int or a torch.Generator" if allow_generator else "an int"
+        raise TypeError(f"{name} must be {kinds}, got {type(seed).__name__} {seed!r}")
+    return check_int(seed, name, low=0, high=MAX_SEED)
+
+
+def check_dtype(dtype, name: str = "dtype", allowed: Sequence[torch.dtype] = FLOAT_DTYPES
+                ) -> torch.dtype:
+    """Return ``dtype`` if it is one of the ``allowed`` torch dtypes, else raise.
+
+    A string such as ``"float32"`` is a ``TypeError`` (pass ``torch.float32``).
+    """
+    names = ", ".join(str(d) for d in allowed)
+    if not isinstance(dtype, torch.dtype):
+        raise TypeError(f"{name} must be a torch dtype, one of {names}, got "
+                        f"{type(dtype).__name__} {dtype!r}")
+    if dtype not in allowed:
+        raise ValueError(f"{name} must be one of {names}, got {dtype}")
+    return dtype
+
+
+def check_device(device, name: str = "device") -> torch.device:
+    """Return ``device`` (None, a string or a ``torch.device``) as a usable ``torch.device``.
+
+    Only ``cpu`` and ``cuda[:i]`` are supported, and ``cuda`` only where a CUDA device with
+    that index exists: anything else is a ``ValueError`` naming what this machine has.
+    """
+    if device is None:
+        return torch.device("cpu")
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"{name} must be None, a string such as 'cpu' or 'cuda', or a "
+                        f"torch.device, got {type(device).__name__} {device!r}")
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, ValueError) as err:
+        raise ValueError(f"{name} must be 'cpu' or 'cuda[:index]', got {device!r}") from err
+    if parsed.type == "cpu":
+        return parsed
+    if parsed.type != "cuda":
+        raise ValueError(f"{name} must be 'cpu' or 'cuda[:index]', got {device!r} "
+                         f"(device type {parsed.type!r} is not supported)")
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if count == 0:
+        raise ValueError(f"{name} {device!r} is not available: this machine has no CUDA "
+                         "device (use 'cpu')")
+    if parsed.index is not None and parsed.index >= count:
+        raise ValueError(f"{name} {device!r} is not available: CUDA device index must be in "
+                         f"[0, {count - 1}]")
+    return parsed
+
+
+def max_tensor_bytes() -> int:
+    """The current cap on one tensor's bytes (:data:`DEFAULT_MAX_TENSOR_BYTES`, or the
+    environment variable ``INAL_MAX_TENSOR_BYTES``)."""
+    text = os.environ.get("INAL_MAX_TENSOR_BYTES", "")
+    if not text:
+        return DEFAULT_MAX_TENSOR_BYTES
+    try:
+        value = int(text)
+    except ValueError as err:
+        raise ValueError(f"INAL_MAX_TENSOR_BYTES must be a positive integer (bytes), got "
+                         f"{text!r}") from err
+    if value <= 0:
+        raise ValueError(f"INAL_MAX_TENSOR_BYTES must be a positive integer (bytes), got {value}")
+    return value
+
+
+def _format_bytes(count: int) -> str:
+    for unit, size in (("TB", 2**40), ("GB", 2**30), ("MB", 2**20), ("kB", 2**10)):
+        if count >= size:
+            return f"{count / size:.3g} {unit}"
+    return f"{count} B"
+
+
+def check_size(dims: dict[str, int], *, bytes_per_entry: int = 8, what: str = "a tensor",
+               limit: int | None = None) -> int:
+    """Refuse, before allocating, a tensor whose entries (the product of ``dims``) need
+    more than ``limit`` bytes (default :func:`max_tensor_bytes`).
+
+    ``dims`` maps each argument (or derived size, such as ``"2^n"``) to its length, in the
+    order they multiply; the message names them all and the estimated size. Python
+    integers are used throughout, so the product cannot overflow. Returns the number of
+    entries.
+    """
+    limit = max_tensor_bytes() if limit is None else limit
+    entries = math.prod(int(v) for v in dims.values())
+    needed = entries * bytes_per_entry
+    if needed > limit:
+        product = " x ".join(f"{k} = {v}" for k, v in dims.items())
+        raise ValueError(
+            f"{', '.join(dims)} too large: {what} of {product} entries would need "
+            f"{_format_bytes(needed)}, more than the limit of {_format_bytes(limit)} "
+            "(lower these sizes, or raise the limit with the environment variable "
+            "INAL_MAX_TENSOR_BYTES)")
+    return entries
+
+
+class DivergenceError(ValueError):
+    """Training produced a non-finite loss or parameters (the step or the noise is too
+    large for the run to stay bounded)."""

@@ -58,3 +58,69 @@ def test_generators_are_reproducible():
     assert make_generator(gen) is gen
     seeds = spawn_seeds(0, 4)
     assert seeds == spawn_seeds(0, 4) and len(set(seeds)) == 4
+
+
+# --- the shared checks used across the API (issue: bad input at the public API) ---
+
+def test_check_int_refuses_floats_and_floating_tensors_instead_of_truncating():
+    from inal_tutorial._validation import check_int, check_support
+    assert check_int(np.int64(3), "k") == 3
+    assert check_int(torch.tensor(3), "k") == 3
+    for bad in (1.9, 2.0, torch.tensor(1.9), torch.tensor(True), True):
+        with pytest.raises(TypeError, match="k must be an integer"):
+            check_int(bad, "k")
+    with pytest.raises(TypeError, match="support entry must be an integer"):
+        check_support(torch.tensor([0.7, 1.9]), 4)
+    assert check_support(torch.tensor([2, 0]), 4) == (0, 2)
+
+
+def test_check_seed_range_and_generator():
+    from inal_tutorial._validation import MAX_SEED, check_seed
+    g = torch.Generator()
+    assert check_seed(g) is g
+    assert check_seed(np.int32(5)) == 5
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 4611686018427387904\]"):
+        check_seed(MAX_SEED + 1)
+    with pytest.raises(TypeError, match="data_seed must be an int, got Generator"):
+        check_seed(g, "data_seed", allow_generator=False)
+    with pytest.raises(TypeError, match="seed must be an int or a torch.Generator"):
+        check_seed(1.0)
+
+
+def test_check_dtype_refuses_strings_and_non_float_dtypes():
+    from inal_tutorial._validation import check_dtype
+    assert check_dtype(torch.float64) is torch.float64
+    with pytest.raises(TypeError, match="dtype must be a torch dtype.*got str 'float32'"):
+        check_dtype("float32")
+    with pytest.raises(ValueError, match="dtype must be one of torch.float32, torch.float64, got torch.bool"):
+        check_dtype(torch.bool)
+
+
+def test_check_device_names_what_the_machine_has():
+    from inal_tutorial._validation import check_device
+    assert check_device(None) == torch.device("cpu")
+    assert check_device("cpu") == torch.device("cpu")
+    with pytest.raises(ValueError, match="device must be 'cpu' or 'cuda"):
+        check_device("gpu")
+    with pytest.raises(ValueError, match="'mps' is not supported"):
+        check_device("mps")
+    with pytest.raises(TypeError, match="device must be None, a string"):
+        check_device(3)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA device"):
+            check_device("cuda")
+
+
+def test_check_size_uses_the_product_and_names_every_factor(monkeypatch):
+    from inal_tutorial._validation import check_size, max_tensor_bytes
+    assert check_size({"n": 10, "width": 10}) == 100
+    with pytest.raises(ValueError, match=r"n, width too large: .*n = 4096 x width = 1000000 "
+                                         r"entries would need 30.5 GB"):
+        check_size({"n": 4096, "width": 10**6})
+    monkeypatch.setenv("INAL_MAX_TENSOR_BYTES", "800")
+    assert max_tensor_bytes() == 800
+    with pytest.raises(ValueError, match="limit of 800 B"):
+        check_size({"n": 101}, bytes_per_entry=8)
+    monkeypatch.setenv("INAL_MAX_TENSOR_BYTES", "lots")
+    with pytest.raises(ValueError, match="INAL_MAX_TENSOR_BYTES must be a positive integer"):
+        max_tensor_bytes()
