@@ -22,3 +22,15 @@ from .teachers import *  # noqa: F403
 from .training import *  # noqa: F403
 
 __version__ = "0.1.0"
+
+# Subpackages loaded on first use, so that ``it.exercises.fourier`` works after
+# ``import inal_tutorial as it`` without making every import pay for widgets and figures.
+_LAZY_SUBMODULES = ("exercises", "figures", "plotting", "widgets")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
