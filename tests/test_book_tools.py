@@ -261,3 +261,19 @@ def test_tex_macros_agree_between_mathjax_and_the_pdf():
     latex = dict(re.findall(r"\\newcommand\{\\(\w+)\}\{(.*)\}\s*$",
                             config["latex_elements"]["preamble"], re.M))
     assert latex == mathjax
+
+
+def test_licence_and_citation_agree_with_the_package_metadata():
+    import tomllib
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    assert (root / "LICENSE").read_text().startswith("MIT License")
+    citation = yaml.safe_load((root / "CITATION.cff").read_text())
+    assert citation["cff-version"] == "1.2.0"
+    assert citation["license"] == "MIT"
+    assert citation["version"] == project["version"]
+    for page in ("README.md", "book/index.md"):
+        assert "CC BY 4.0" in (root / page).read_text(), page
