@@ -106,8 +106,26 @@ def check_finite_tensor(values: torch.Tensor, name: str) -> None:
         raise ValueError(f"{name} contains NaN or infinite entries")
 
 
+def _is_complex(values) -> bool:
+    if isinstance(values, torch.Tensor):
+        return values.is_complex()
+    if isinstance(values, np.ndarray):
+        return np.iscomplexobj(values)
+    if isinstance(values, (list, tuple)):
+        try:
+            return np.iscomplexobj(np.asarray(values))
+        except (TypeError, ValueError):
+            return False  # ragged or non-numeric: the conversion below raises the TypeError
+    return False
+
+
 def as_tensor(values, name: str, dtype: torch.dtype | None = None) -> torch.Tensor:
-    """Convert array-like input to a tensor, rejecting strings, objects and non-finite values."""
+    """Convert array-like input to a tensor, rejecting strings, objects, complex numbers
+    (a cast to a real dtype would silently drop the imaginary part) and non-finite values."""
+    if _is_complex(values):
+        kind = f"a complex tensor of dtype {values.dtype}" if isinstance(values, torch.Tensor) \
+            else "complex values"
+        raise TypeError(f"{name} must be real, got {kind}")
     if isinstance(values, torch.Tensor):
         t = values
     elif isinstance(values, (np.ndarray, list, tuple)):
@@ -237,6 +255,14 @@ def check_size(dims: dict[str, int], *, bytes_per_entry: int = 8, what: str = "a
             "(lower these sizes, or raise the limit with the environment variable "
             "INAL_MAX_TENSOR_BYTES)")
     return entries
+
+
+def offset_seed(seed: int, offset: int) -> int:
+    """``seed + offset`` wrapped into [0, :data:`MAX_SEED`], for seeds derived inside the
+    package: equal to ``seed + offset`` unless that passes MAX_SEED, so results for all
+    but the top of the seed range are unchanged and a valid seed never yields an invalid
+    derived one."""
+    return (int(seed) + int(offset)) % (MAX_SEED + 1)
 
 
 class DivergenceError(ValueError):
