@@ -15,13 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
+import numpy as np
 import torch
 
 from ._validation import (
     MAX_ENUMERATION_N,
+    MAX_N,
     as_tensor,
+    check_device,
+    check_dtype,
+    check_finite_tensor,
     check_int,
     check_n,
+    check_size,
     check_support,
     log2_length,
 )
@@ -48,10 +54,53 @@ __all__ = [
 ]
 
 
+#: Rows of the hypercube built at once by :func:`all_inputs` (bounds its int64 scratch).
+_ROWS_PER_BLOCK = 1 << 16
+
+
 def _bit_signs(indices: torch.Tensor, n: int, dtype: torch.dtype) -> torch.Tensor:
     """Rows x(i) for the integers ``indices``: x_j = (-1)^{bit j of i}."""
     bits = (indices.unsqueeze(-1) >> torch.arange(n, device=indices.device)) & 1
     return (1 - 2 * bits).to(dtype)
+
+
+def _check_bool(value, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def _check_permutation(permutation, n: int | None = None) -> tuple[int, ...]:
+    """A permutation of ``range(n)`` (n defaults to its length), entries integers."""
+    if isinstance(permutation, (str, bytes)) or not isinstance(
+            permutation, (Sequence, range, torch.Tensor, np.ndarray)):
+        raise TypeError(f"permutation must be a sequence of integers, got "
+                        f"{type(permutation).__name__}")
+    items = list(permutation)
+    if n is None:
+        n = len(items)
+    if len(items) != n:
+        raise ValueError(f"permutation must have {n} entries, got {len(items)}")
+    perm = tuple(check_int(p, "permutation entry", low=0, high=max(n - 1, 0)) for p in items)
+    if sorted(perm) != list(range(n)):
+        raise ValueError(f"permutation must be a permutation of range({n}) (each of 0..{n - 1} "
+                         f"exactly once), got {list(perm)}")
+    return perm
+
+
+def _check_signs(signs, n: int) -> tuple[int, ...]:
+    """n signs, each the integer +1 or -1 (floats such as 0.6 are refused, not rounded)."""
+    if isinstance(signs, (str, bytes)) or not isinstance(
+            signs, (Sequence, range, torch.Tensor, np.ndarray)):
+        raise TypeError(f"signs must be a sequence of +1/-1, got {type(signs).__name__}")
+    items = [check_int(s, "signs entry") for s in list(signs)]
+    if len(items) != n or any(s not in (-1, 1) for s in items):
+        raise ValueError(f"signs must be {n} entries each +1 or -1, got {items}")
+    return tuple(items)
+
+
+def _check_dtype_device(dtype, device) -> tuple[torch.dtype, torch.device]:
+    return check_dtype(dtype), check_device(device)
 
 
 def all_inputs(n: int, dtype: torch.dtype = torch.float32,
@@ -61,26 +110,58 @@ def all_inputs(n: int, dtype: torch.dtype = torch.float32,
     Parameters
     ----------
     n : int
-        Dimension, 1 <= n <= 24 (the table has ``2**n * n`` entries).
-    dtype, device
-        Of the returned tensor.
+        Dimension, 1 <= n <= 24, as long as the table (``2**n * n`` entries of ``dtype``)
+        fits in the tensor byte cap (1 GiB by default, environment variable
+        ``INAL_MAX_TENSOR_BYTES``): with the default cap n <= 23 in float32 and n <= 22 in
+        float64. Larger tables are refused before anything is allocated.
+    dtype : torch.float32 or torch.float64
+    device : None, "cpu", "cuda[:i]" or torch.device
+        Of the returned tensor (None: the CPU).
 
     Returns
     -------
     torch.Tensor of shape ``(2**n, n)``.
     """
     n = check_n(n, enumerate_all=True)
-    return _bit_signs(torch.arange(2**n, device=device), n, dtype)
+    dtype, device = _check_dtype_device(dtype, device)
+    total = 2**n
+    check_size({"2^n": total, "n": n}, bytes_per_entry=dtype.itemsize,
+               what="the table of all inputs")
+    if total <= _ROWS_PER_BLOCK:
+        return _bit_signs(torch.arange(total, device=device), n, dtype)
+    out = torch.empty(total, n, dtype=dtype, device=device)
+    for start in range(0, total, _ROWS_PER_BLOCK):
+        stop = min(start + _ROWS_PER_BLOCK, total)
+        out[start:stop] = _bit_signs(torch.arange(start, stop, device=device), n, dtype)
+    return out
 
 
 def input_chunks(n: int, chunk_size: int = 65536, dtype: torch.dtype = torch.float32,
                  device: str | torch.device | None = None) -> Iterator[tuple[int, torch.Tensor]]:
     """Yield ``(start, block)`` with ``block = all_inputs(n)[start:start+chunk_size]``.
 
-    Lets exact computations over all 2^n inputs run in bounded memory.
+    Lets exact computations over all 2^n inputs run in bounded memory. The arguments are
+    checked when this is called, not when the first block is drawn.
+
+    Parameters
+    ----------
+    n : int
+        1 <= n <= 24.
+    chunk_size : int
+        Rows per block, >= 1; a block (``min(chunk_size, 2**n) * n`` int64 entries while it
+        is built) must fit in the tensor byte cap.
+    dtype : torch.float32 or torch.float64
+    device : None, "cpu", "cuda[:i]" or torch.device
     """
     n = check_n(n, enumerate_all=True)
     chunk_size = check_int(chunk_size, "chunk_size", low=1)
+    dtype, device = _check_dtype_device(dtype, device)
+    check_size({"chunk_size": min(chunk_size, 2**n), "n": n}, what="one block of inputs")
+    return _input_blocks(n, chunk_size, dtype, device)
+
+
+def _input_blocks(n: int, chunk_size: int, dtype: torch.dtype, device: torch.device
+                  ) -> Iterator[tuple[int, torch.Tensor]]:
     total = 2**n
     for start in range(0, total, chunk_size):
         stop = min(start + chunk_size, total)
@@ -91,12 +172,25 @@ def sample_inputs(n: int, m: int, seed: SeedLike = 0, dtype: torch.dtype = torch
                   device: str | torch.device | None = None) -> torch.Tensor:
     r"""``m`` i.i.d. uniform points of :math:`\{-1,+1\}^n`, shape ``(m, n)``.
 
-    Drawn on the CPU from ``seed`` (an int or a ``torch.Generator``) and then moved to
-    ``device``, so a seed gives the same sample on every device.
+    Drawn on the CPU from ``seed`` (an int in [0, 2**62] or a ``torch.Generator``) and then
+    moved to ``device``, so a seed gives the same sample on every device.
+
+    Parameters
+    ----------
+    n : int
+        1 <= n <= 4096.
+    m : int
+        1 <= m <= 10**9, and ``m * n`` (drawn as int64, 8 bytes an entry) within the tensor
+        byte cap (1 GiB by default: m * n <= 2**27).
+    seed : int or torch.Generator
+    dtype : torch.float32 or torch.float64
+    device : None, "cpu", "cuda[:i]" or torch.device
     """
     n = check_n(n)
     m = check_int(m, "m", low=1, high=10**9)
+    dtype, device = _check_dtype_device(dtype, device)
     gen = make_generator(seed)
+    check_size({"m": m, "n": n}, what="the sample")
     bits = torch.randint(0, 2, (m, n), generator=gen)
     return (1 - 2 * bits).to(dtype=dtype, device=device)
 
@@ -117,6 +211,10 @@ def mask_to_subset(mask: int, n: int) -> tuple[int, ...]:
 def _check_batch(x, n: int) -> torch.Tensor:
     if not isinstance(x, torch.Tensor):
         x = as_tensor(x, "x")
+    elif x.dtype == torch.bool or x.is_complex():
+        raise TypeError(f"x must be a real tensor of +1/-1 entries, got dtype {x.dtype}")
+    else:
+        check_finite_tensor(x, "x")
     if x.ndim == 0 or x.shape[-1] != n:
         raise ValueError(f"x must have shape (..., {n}) for a target on n={n} bits, got {tuple(x.shape)}")
     return x
@@ -209,7 +307,7 @@ class Staircase(BooleanTarget):
     def __init__(self, n: int, k: int, *, boolean: bool = True):
         super().__init__(n)
         self.k = check_int(k, "k", low=1, high=self.n)
-        self.boolean = bool(boolean)
+        self.boolean = _check_bool(boolean, "boolean")
         self.name = f"staircase(k={self.k})"
 
     @property
@@ -277,7 +375,23 @@ class RandomFunction(TruthTableTarget):
 
 
 class FunctionTarget(BooleanTarget):
-    """Wrap a callable ``fn(x) -> values`` on batches ``(..., n)`` as a target."""
+    """Wrap a callable ``fn(x) -> values`` on batches ``(..., n)`` as a target.
+
+    Parameters
+    ----------
+    n : int
+        Number of input bits, 1 <= n <= 4096.
+    fn : callable
+        Maps a batch ``x`` of shape ``(..., n)`` to real, finite values of shape ``(...)``
+        (a tensor or array-like). With ``boolean=True`` (the default) every value must be
+        +1 or -1.
+    name : str
+    boolean : bool
+        Whether the target is ±1-valued (checked on every evaluation).
+
+    Every evaluation checks ``fn``'s output (shape, real, finite, and ±1 when ``boolean``)
+    and raises ``ValueError``/``TypeError`` naming ``fn`` otherwise.
+    """
 
     def __init__(self, n: int, fn: Callable[[torch.Tensor], torch.Tensor], name: str = "function",
                  *, boolean: bool = True):
@@ -286,14 +400,34 @@ class FunctionTarget(BooleanTarget):
             raise TypeError(f"fn must be callable, got {type(fn).__name__}")
         self.fn = fn
         self.name = str(name)
-        self._boolean = bool(boolean)
+        self._boolean = _check_bool(boolean, "boolean")
 
     @property
     def is_boolean(self) -> bool:
         return self._boolean
 
     def _evaluate(self, x):
-        return self.fn(x)
+        out = self.fn(x)
+        if not isinstance(out, torch.Tensor):
+            if isinstance(out, (bool, np.bool_)) or out is None:
+                raise TypeError(f"fn must return a tensor of shape {tuple(x.shape[:-1])}, got "
+                                f"{type(out).__name__}")
+            out = as_tensor(out if isinstance(out, (np.ndarray, list, tuple))
+                               else np.asarray(out), "fn(x)")
+        elif out.is_complex():
+            raise TypeError(f"fn(x) must be real, got dtype {out.dtype}")
+        elif out.dtype == torch.bool:
+            raise TypeError("fn(x) must be numeric (+1/-1 for a Boolean target), got a boolean "
+                            "tensor")
+        if tuple(out.shape) != tuple(x.shape[:-1]):
+            raise ValueError(f"fn(x) must have shape {tuple(x.shape[:-1])} (one value per input "
+                             f"of the batch x of shape {tuple(x.shape)}), got {tuple(out.shape)}")
+        check_finite_tensor(out, "fn(x)")
+        if self._boolean and not bool(((out == 1) | (out == -1)).all()):
+            bad = out[(out != 1) & (out != -1)].flatten()[0].item()
+            raise ValueError(f"fn(x) must take only the values +1 and -1 (boolean=True), got "
+                             f"{bad!r}; pass boolean=False for a real-valued target")
+        return out
 
 
 class Transformed(BooleanTarget):
@@ -301,6 +435,8 @@ class Transformed(BooleanTarget):
 
     ``(x_π)_j = x_{π(j)}``, i.e. ``x[..., permutation]``; ``signs`` multiply the permuted
     input entrywise. This is the action of the signed-permutation group on targets.
+    ``permutation`` must be a permutation of ``range(n)`` and ``signs`` n entries each +1 or
+    -1, all integers (Python, numpy or integer tensors): floats are refused, not rounded.
     """
 
     def __init__(self, target: BooleanTarget, permutation: Sequence[int] | None = None,
@@ -309,16 +445,8 @@ class Transformed(BooleanTarget):
             raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
         super().__init__(target.n)
         n = target.n
-        if permutation is None:
-            permutation = list(range(n))
-        perm = [check_int(int(p), "permutation entry", low=0, high=n - 1) for p in list(permutation)]
-        if sorted(perm) != list(range(n)):
-            raise ValueError(f"permutation must be a permutation of range({n}), got {perm}")
-        if signs is None:
-            signs = [1] * n
-        signs = [int(s) for s in list(signs)]
-        if len(signs) != n or any(s not in (-1, 1) for s in signs):
-            raise ValueError(f"signs must be {n} entries each +1 or -1, got {signs}")
+        perm = list(range(n)) if permutation is None else list(_check_permutation(permutation, n))
+        signs = [1] * n if signs is None else list(_check_signs(signs, n))
         self.target = target
         self.permutation = perm
         self.signs = torch.tensor(signs)
@@ -335,13 +463,14 @@ class Transformed(BooleanTarget):
 class Embedded(BooleanTarget):
     """A target on ``target.n`` bits read from the first of ``n_total >= target.n`` bits.
 
-    The network sees ``n_total`` bits of which ``n_total - target.n`` are irrelevant.
+    The network sees ``n_total`` bits of which ``n_total - target.n`` are irrelevant;
+    ``target.n <= n_total <= 4096``.
     """
 
     def __init__(self, target: BooleanTarget, n_total: int):
         if not isinstance(target, BooleanTarget):
             raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
-        n_total = check_int(n_total, "n_total", low=target.n)
+        n_total = check_int(n_total, "n_total", low=target.n, high=MAX_N)
         super().__init__(n_total)
         self.target = target
         self.name = f"{target.name} in {n_total} bits"
@@ -362,6 +491,13 @@ class Mixture(BooleanTarget):
 
     def __init__(self, targets: Sequence[BooleanTarget], weights: Sequence[float],
                  *, boolean: bool = True):
+        if not isinstance(targets, (Sequence, tuple)) or isinstance(targets, (str, bytes)):
+            raise TypeError(f"targets must be a sequence of BooleanTarget, got "
+                            f"{type(targets).__name__}")
+        if isinstance(weights, (str, bytes)) or not isinstance(
+                weights, (Sequence, np.ndarray, torch.Tensor)):
+            raise TypeError(f"weights must be a sequence of real numbers, got "
+                            f"{type(weights).__name__}")
         targets = list(targets)
         if not targets:
             raise ValueError("targets must not be empty")
@@ -369,14 +505,15 @@ class Mixture(BooleanTarget):
             raise TypeError("targets must all be BooleanTarget instances")
         if len({t.n for t in targets}) != 1:
             raise ValueError(f"targets must share n, got {[t.n for t in targets]}")
-        weights = as_tensor(list(weights), "weights", dtype=torch.float64)
+        weights = as_tensor(list(weights) if not isinstance(weights, (np.ndarray, torch.Tensor))
+                               else weights, "weights", dtype=torch.float64)
         if weights.shape != (len(targets),):
             raise ValueError(f"weights must have one entry per target ({len(targets)}), "
                              f"got shape {tuple(weights.shape)}")
         super().__init__(targets[0].n)
         self.targets = targets
         self.weights = weights
-        self.boolean = bool(boolean)
+        self.boolean = _check_bool(boolean, "boolean")
         self.name = "mixture(" + ", ".join(t.name for t in targets) + ")"
 
     @property
@@ -396,13 +533,32 @@ def truth_table(target: BooleanTarget, dtype: torch.dtype = torch.float64,
     """The vector ``(f(x(i)))_{i<2^n}`` of a target with n <= 24, in the package's indexing.
 
     Computed (and returned) on ``device`` (default: the CPU).
+
+    Parameters
+    ----------
+    target : BooleanTarget
+        With ``target.n <= 24``. Its values must be finite, one per input.
+    dtype : torch.float32 or torch.float64
+    chunk_size : int
+        Inputs evaluated at once (>= 1), as for :func:`input_chunks`.
+    device : None, "cpu", "cuda[:i]" or torch.device
     """
     if not isinstance(target, BooleanTarget):
         raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
     if target.n > MAX_ENUMERATION_N:
         raise ValueError(f"target.n must be at most {MAX_ENUMERATION_N} to enumerate, got {target.n}")
+    dtype, device = _check_dtype_device(dtype, device)
+    chunks = input_chunks(target.n, chunk_size, dtype=dtype, device=device)
+    check_size({"2^n": 2**target.n}, bytes_per_entry=dtype.itemsize, what="the truth table")
     out = torch.empty(2**target.n, dtype=dtype, device=device)
-    for start, x in input_chunks(target.n, chunk_size, dtype=dtype, device=device):
-        out[start:start + x.shape[0]] = target(x).to(dtype)
+    for start, x in chunks:
+        values = target(x)
+        if not isinstance(values, torch.Tensor) or values.shape != x.shape[:-1]:
+            shape = tuple(values.shape) if isinstance(values, torch.Tensor) else type(values).__name__
+            raise ValueError(f"target {target.name!r} must return one value per input, shape "
+                             f"({x.shape[0]},) for a block of {x.shape[0]} inputs, got {shape}")
+        if values.is_complex():
+            raise TypeError(f"target {target.name!r} must return real values, got {values.dtype}")
+        check_finite_tensor(values, f"target {target.name!r}")
+        out[start:start + x.shape[0]] = values.to(dtype)
     return out
-

@@ -19,7 +19,15 @@ import os
 import numpy as np
 import torch
 
-from ._validation import as_tensor, check_int, check_n, log2_length
+from ._validation import (
+    as_tensor,
+    check_device,
+    check_dtype,
+    check_int,
+    check_n,
+    check_size,
+    log2_length,
+)
 
 try:  # Optional SIMD C implementation of the transform (pip install fht-cpu); see _fwht_inplace.
     import fht_cpu as _fht_cpu
@@ -47,7 +55,18 @@ _MATMUL_BITS = 4
 _C_DTYPES = (torch.float32, torch.float64)
 
 
+def _check_flag(value, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
 def _prepare(values, name: str, dtype: torch.dtype | None) -> tuple[torch.Tensor, int]:
+    if dtype is not None:
+        dtype = check_dtype(dtype)
+    if (isinstance(values, torch.Tensor) and values.is_complex()) or (
+            isinstance(values, np.ndarray) and np.iscomplexobj(values)):
+        raise TypeError(f"{name} must be real, got a complex array")
     values = as_tensor(values, name)
     if values.ndim == 0:
         raise ValueError(f"{name} must have a last axis of length 2^n, got a scalar")
@@ -175,12 +194,14 @@ def walsh_hadamard(values, dtype: torch.dtype | None = torch.float64, *,
 
     Parameters
     ----------
-    values : tensor or array-like, shape ``(..., 2**n)``
-    dtype : torch.dtype or None
+    values : tensor or array-like, shape ``(..., 2**n)``, 1 <= n <= 24
+        Real and finite.
+    dtype : torch.float32, torch.float64 or None
         Computation dtype (float64 default, for exact results); ``None`` keeps the input's.
     inplace : bool
         Overwrite ``values`` (a contiguous floating tensor of that dtype) instead of copying.
     """
+    inplace = _check_flag(inplace, "inplace")
     values, n = _prepare(values, "values", dtype)
     if not values.is_floating_point():
         values = values.double()
@@ -205,11 +226,26 @@ def inverse_walsh(coefficients, dtype: torch.dtype | None = torch.float64) -> to
 
 
 def subset_sizes(n: int, device: str | torch.device | None = None) -> torch.Tensor:
-    """``|S|`` (popcount) of every bitmask ``S`` in ``[0, 2**n)``, as an int64 tensor."""
+    """``|S|`` (popcount) of every bitmask ``S`` in ``[0, 2**n)``, as an int64 tensor.
+
+    Built by doubling (the sizes of ``[2^j, 2^{j+1})`` are those of ``[0, 2^j)`` plus one),
+    so it needs only the ``2**n`` entries of the result (128 MiB at n = 24).
+
+    Parameters
+    ----------
+    n : int
+        1 <= n <= 24.
+    device : None, "cpu", "cuda[:i]" or torch.device
+    """
     n = check_n(n, enumerate_all=True)
-    masks = torch.arange(2**n, device=device)
-    bits = (masks.unsqueeze(-1) >> torch.arange(n, device=device)) & 1
-    return bits.sum(-1)
+    device = check_device(device)
+    check_size({"2^n": 2**n}, what="the subset sizes")
+    out = torch.empty(2**n, dtype=torch.long, device=device)
+    out[0] = 0
+    for j in range(n):
+        h = 1 << j
+        torch.add(out[:h], 1, out=out[h:2 * h])
+    return out
 
 
 def degree_profile(values, *, coefficients: bool = False) -> torch.Tensor:
@@ -217,14 +253,16 @@ def degree_profile(values, *, coefficients: bool = False) -> torch.Tensor:
 
     Parameters
     ----------
-    values : shape ``(..., 2**n)``
-        Truth tables, or Fourier coefficients when ``coefficients=True``.
+    values : shape ``(..., 2**n)``, 1 <= n <= 24
+        Truth tables, or Fourier coefficients when ``coefficients=True`` (real, finite).
+    coefficients : bool
 
     Returns
     -------
     torch.Tensor of shape ``(..., n + 1)`` (float64). By Parseval the entries sum to
     :math:`\langle f,f\rangle` (1 for a :math:`\pm1` function).
     """
+    coefficients = _check_flag(coefficients, "coefficients")
     coeffs = walsh_coefficients(values) if not coefficients else _prepare(values, "values",
                                                                           torch.float64)[0]
     n = coeffs.shape[-1].bit_length() - 1
@@ -254,6 +292,19 @@ def _popcount(masks: torch.Tensor) -> torch.Tensor:
     return count
 
 
+def _check_majority_n(n) -> int:
+    n = check_int(n, "n", low=1, high=10_000)
+    if n % 2 == 0:
+        raise ValueError(f"n must be odd for the majority closed form, got {n}")
+    return n
+
+
+def _majority_ratio(n: int, k: int) -> tuple[int, int]:
+    r"""Numerator and denominator of :math:`|\widehat{\mathrm{Maj}_n}(S)|`, |S| = k odd (integers)."""
+    h = (n - 1) // 2
+    return math.comb(h, (k - 1) // 2) * math.comb(n - 1, h), math.comb(n - 1, k - 1) << (n - 1)
+
+
 def majority_coefficient(n: int, k: int) -> float:
     r"""Closed form of :math:`\widehat{\mathrm{Maj}_n}(S)` for any :math:`|S| = k`, n odd.
 
@@ -262,23 +313,58 @@ def majority_coefficient(n: int, k: int) -> float:
               \frac{2}{2^{n}}\binom{n-1}{\frac{n-1}{2}}
 
     for odd k, and 0 for even k (majority is odd).
+
+    Parameters
+    ----------
+    n : int
+        Odd, 1 <= n <= 10 000.
+    k : int
+        0 <= k <= n.
+
+    Returns
+    -------
+    float
+        The exact rational value, correctly rounded (Python integers throughout, so large n
+        neither overflows nor loses digits; values below about 1e-308 round to 0).
     """
-    n = check_int(n, "n", low=1, high=10_000)
-    if n % 2 == 0:
-        raise ValueError(f"n must be odd for the majority closed form, got {n}")
+    n = _check_majority_n(n)
     k = check_int(k, "k", low=0, high=n)
     if k % 2 == 0:
         return 0.0
-    h = (n - 1) // 2
-    # Exact rational arithmetic first, so large n neither overflows nor loses digits.
-    from fractions import Fraction
-
-    value = Fraction(math.comb(h, (k - 1) // 2), math.comb(n - 1, k - 1))
-    value *= Fraction(2 * math.comb(n - 1, h), 2**n)
-    return float((-1) ** ((k - 1) // 2) * value)
+    num, den = _majority_ratio(n, k)
+    # int / int is correctly rounded, as float(Fraction(num, den)) was.
+    return (-1) ** ((k - 1) // 2) * (num / den)
 
 
 def majority_degree_profile(n: int) -> np.ndarray:
-    r""":math:`W^k(\mathrm{Maj}_n) = \binom{n}{k}\widehat{\mathrm{Maj}_n}(S)^2` for k = 0..n (n odd)."""
-    n = check_int(n, "n", low=1, high=10_000)
-    return np.array([math.comb(n, k) * majority_coefficient(n, k) ** 2 for k in range(n + 1)])
+    r""":math:`W^k(\mathrm{Maj}_n) = \binom{n}{k}\widehat{\mathrm{Maj}_n}(S)^2` for k = 0..n (n odd).
+
+    Parameters
+    ----------
+    n : int
+        Odd, 1 <= n <= 10 000.
+
+    Returns
+    -------
+    numpy array of shape ``(n + 1,)``, float64, finite, summing to 1 (Parseval). Where
+    :math:`\binom nk` is too large for a float (n >= 1031, middle k) the weight is the exact
+    rational :math:`\frac{n}{k}\,\hat f(S)^2/\binom{n-1}{k-1}` in integers, correctly rounded.
+    """
+    n = _check_majority_n(n)
+    out = np.zeros(n + 1)
+    h = (n - 1) // 2
+    middle = math.comb(n - 1, h)
+    # C(n, k), C(h, (k-1)/2) and C(n-1, k-1) for k = 1, 3, 5, ... by exact integer updates
+    # (math.comb at n ~ 10^4 costs milliseconds a call); the integers equal math.comb's.
+    count, half, lower = n, 1, 1
+    for k in range(1, n + 1, 2):
+        if k > 1:
+            count = count * (n - k + 2) * (n - k + 1) // ((k - 1) * k)
+            half = half * (h - (k - 3) // 2) // ((k - 1) // 2)
+            lower = lower * (n - k + 2) * (n - k + 1) // ((k - 2) * (k - 1))
+        num, den = half * middle, lower << (n - 1)
+        try:
+            out[k] = count * (num / den) ** 2
+        except OverflowError:  # C(n, k) > 1.8e308: exact integers, one rounding at the end
+            out[k] = (count * num * num) / (den * den)
+    return out

@@ -1,20 +1,22 @@
 """Seeds and random generators.
 
-Every random function of the package takes ``seed``: an integer or a
-``torch.Generator``. An integer makes a fresh generator, so the same integer
-always gives the same result.
+Every random function of the package takes ``seed``: an integer in
+``[0, 2**62]`` (Python or numpy) or a ``torch.Generator``. An integer makes a
+fresh generator, so the same integer always gives the same result.
 """
 
 from __future__ import annotations
 
-import numbers
-
 import torch
+
+from ._validation import check_int, check_seed, check_size
 
 SeedLike = int | torch.Generator
 
+__all__ = ["SeedLike", "make_generator", "spawn_seeds"]
 
-def make_generator(seed: SeedLike) -> torch.Generator:
+
+def make_generator(seed: SeedLike, name: str = "seed") -> torch.Generator:
     """Return a CPU ``torch.Generator`` from an integer seed (or pass a generator through).
 
     Random numbers are always drawn on the CPU and then moved to the requested
@@ -23,22 +25,32 @@ def make_generator(seed: SeedLike) -> torch.Generator:
     Parameters
     ----------
     seed : int or torch.Generator
-        A non-negative integer below 2**63, or an existing generator (returned as is).
+        An integer in ``[0, 2**62]`` (:data:`~inal_tutorial._validation.MAX_SEED`; a numpy
+        integer gives exactly the same generator as the equal Python int), or an existing
+        generator (returned as is).
+    name : str
+        The argument's name in error messages.
     """
+    seed = check_seed(seed, name)
     if isinstance(seed, torch.Generator):
         return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(
-            f"seed must be an int or a torch.Generator, got {type(seed).__name__} {seed!r}"
-        )
-    if not 0 <= int(seed) < 2**63:
-        raise ValueError(f"seed must be an integer in [0, 2**63), got {seed}")
     gen = torch.Generator()
-    gen.manual_seed(int(seed))
+    gen.manual_seed(seed)
     return gen
 
 
 def spawn_seeds(seed: SeedLike, count: int) -> list[int]:
-    """Draw ``count`` independent integer seeds from ``seed`` (for sub-experiments)."""
+    """Draw ``count`` independent integer seeds in ``[0, 2**62)`` from ``seed``.
+
+    Parameters
+    ----------
+    seed : int or torch.Generator
+        As for :func:`make_generator`.
+    count : int
+        Number of seeds, ``count >= 0``; the list (about 48 bytes a seed) must fit in the
+        tensor byte cap (:func:`~inal_tutorial._validation.check_size`).
+    """
     gen = make_generator(seed)
+    count = check_int(count, "count", low=0)
+    check_size({"count": count}, bytes_per_entry=48, what="a list of seeds")
     return [int(s) for s in torch.randint(0, 2**62, (count,), generator=gen)]

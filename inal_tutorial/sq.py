@@ -42,21 +42,26 @@ import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import torch
 
 from ._progress import progress_bar
 from ._validation import (
+    MAX_ENUMERATION_N,
+    MAX_N,
     as_tensor,
     check_choice,
     check_float,
     check_int,
     check_n,
+    check_size,
     log2_length,
 )
 from .alignment import FirstLayerProfile, first_layer_inal
 from .boolean import BooleanTarget, all_inputs, truth_table
+from .boolean import _check_bool as _check_flag
 from .fourier import degree_profile, inverse_walsh, subset_sizes, walsh_coefficients
 from .random import SeedLike, make_generator
 from .symmetry import GROUPS, _index_maps, group_elements, group_order, sample_group
@@ -103,6 +108,14 @@ def _as_tables(tables, name: str = "tables") -> torch.Tensor:
     if isinstance(tables, (list, tuple)):
         if len(tables) == 0:
             raise ValueError(f"{name} must not be empty: a class needs at least one function")
+        for i, t in enumerate(tables):
+            if isinstance(t, BooleanTarget) and t.n > MAX_ENUMERATION_N:
+                raise ValueError(f"{name}[{i}] has n={t.n}: truth tables need n <= "
+                                 f"{MAX_ENUMERATION_N}")
+        widest = max((t.n for t in tables if isinstance(t, BooleanTarget)), default=0)
+        if widest:
+            check_size({f"len({name})": len(tables), "2^n": 2**widest},
+                       what="the class's truth tables")
         rows = []
         for i, t in enumerate(tables):
             row = truth_table(t) if isinstance(t, BooleanTarget) else as_tensor(
@@ -198,6 +211,15 @@ def _parity_rows(masks: torch.Tensor, n: int) -> torch.Tensor:
     return 1.0 - 2.0 * _parity_lookup(n)[masks.unsqueeze(1) & torch.arange(2**n)].double()
 
 
+def _over_comb(value: float, n: int, k: int) -> float:
+    """``value / C(n, k)``, as before where C(n, k) is a float, else exactly (no OverflowError)."""
+    count = math.comb(n, k)
+    try:
+        return value / count
+    except OverflowError:  # C(n, k) > 1.8e308: exact rational, correctly rounded (maybe 0.0)
+        return float(Fraction(float(value)) / count)
+
+
 def _subset_masks(n: int, k: int | None) -> torch.Tensor:
     masks = torch.arange(2**n)
     return masks if k is None else masks[subset_sizes(n) == k]
@@ -207,29 +229,38 @@ def parity_class_tables(n: int, k: int | None = None) -> torch.Tensor:
     r"""Truth tables of all parities :math:`\chi_S` (k None) or of those with :math:`|S|=k`.
 
     Row r is :math:`\chi_{S_r}(x(i)) = (-1)^{|i\wedge S_r|}`, the masks :math:`S_r` in
-    increasing order. Shape ``(2**n, 2**n)`` or ``(comb(n, k), 2**n)``, float64.
+    increasing order. Shape ``(2**n, 2**n)`` or ``(comb(n, k), 2**n)``, float64, at most
+    :math:`2^{27}` entries (refused, before anything is built, above that).
+
+    Parameters
+    ----------
+    n : int
+        1 <= n <= 24 (in practice n <= 13 for all parities).
+    k : int, optional
+        0 <= k <= n.
     """
     n = check_n(n, enumerate_all=True)
     if k is not None:
         k = check_int(k, "k", low=0, high=n)
-    masks = _subset_masks(n, k)
-    if masks.shape[0] * 2**n > _MAX_ENTRIES:
-        raise ValueError(f"the class has {masks.shape[0]} parities on n={n} bits: "
-                         f"{masks.shape[0]} x 2^{n} entries is too large to build")
-    return _parity_rows(masks, n)
+    size = 2**n if k is None else math.comb(n, k)
+    if size * 2**n > _MAX_ENTRIES:
+        raise ValueError(f"n, k too large: the class has {size} parities on n={n} bits: "
+                         f"{size} x 2^{n} entries is too large to build (at most 2^27)")
+    return _parity_rows(_subset_masks(n, k), n)
 
 
 def parity_class_cp(n: int, k: int | None = None) -> float:
     r"""Closed form: :math:`2^{-n}` for all parities, :math:`1/\binom nk` for degree-k parities.
 
     Parities are orthonormal, so only the diagonal pairs (F = F') contribute:
-    CP = 1/(size of the class).
+    CP = 1/(size of the class). For 1 <= n <= 4096 and 0 <= k <= n; values below about
+    1e-308 round to 0.0 (the binomial is divided exactly, so no OverflowError).
     """
     n = check_n(n)
     if k is None:
         return 2.0**-n
     k = check_int(k, "k", low=0, high=n)
-    return 1.0 / math.comb(n, k)
+    return _over_comb(1.0, n, k)
 
 
 def parity_sq_dimension(n: int, k: int | None = None) -> int:
@@ -319,6 +350,7 @@ def orbit_tables(target, group: str = "signed_permutations", *, unique: bool = T
     :math:`|\mathrm{Stab}(f)|` times. Both give the same :func:`cross_predictability`
     (see the module docstring). For small groups only: at most :math:`2^{27}` entries.
     """
+    unique = _check_flag(unique, "unique")
     table = _as_table(target)
     n = log2_length(table.shape[0], "target")
     group = check_choice(group, "group", GROUPS)
@@ -357,7 +389,7 @@ def orbit_cp_from_profile(profile, n: int | None = None) -> float:
     With ``n`` larger than d the profile is that of f embedded on n input bits (read
     from d of them; its Fourier coefficients, hence its profile, do not change), so
     this is the signed-permutation orbit CP of f on n bits (e.g. n = 2d for the
-    embedding of :class:`~inal_tutorial.boolean.Embedded`).
+    embedding of :class:`~inal_tutorial.boolean.Embedded`). ``n`` must be in [max(d, 1), 4096].
     """
     weights = np.asarray(as_tensor(profile, "profile", dtype=torch.float64))
     if weights.ndim != 1 or weights.shape[0] < 1:
@@ -365,8 +397,8 @@ def orbit_cp_from_profile(profile, n: int | None = None) -> float:
     if np.any(weights < -1e-12):
         raise ValueError("profile entries are Fourier weights and must be >= 0")
     d = weights.shape[0] - 1
-    n = max(d, 1) if n is None else check_int(n, "n", low=max(d, 1))
-    return float(sum(weights[k] ** 2 / math.comb(n, k) for k in range(d + 1)))
+    n = max(d, 1) if n is None else check_int(n, "n", low=max(d, 1), high=max(d, MAX_N))
+    return float(sum(_over_comb(weights[k] ** 2, n, k) for k in range(d + 1)))
 
 
 def sign_flip_orbit_cp_formula(target) -> float:
@@ -390,19 +422,19 @@ def orbit_cp_upper_bound(profile, cutoff: int, n: int | None = None) -> float:
     :math:`\sum_k (W^k)^2\le(\sum_kW^k)^2`. Small low-degree weight makes the first term
     small, the second is small for any bounded f, and the third is the *exception*:
     weight near degree n. For f embedded on n bits out of 2n the last term vanishes.
-    ``n`` defaults to ``len(profile) - 1`` (pass a larger n for an embedded f).
+    ``n`` defaults to ``len(profile) - 1`` (pass a larger n for an embedded f, at most 4096).
     """
     weights = np.asarray(as_tensor(profile, "profile", dtype=torch.float64))
     if weights.ndim != 1 or weights.shape[0] < 1:
         raise ValueError(f"profile must be a 1-D array (W^0, ..., W^d), got shape {weights.shape}")
     d = weights.shape[0] - 1
-    n = max(d, 1) if n is None else check_int(n, "n", low=max(d, 1))
+    n = max(d, 1) if n is None else check_int(n, "n", low=max(d, 1), high=max(d, MAX_N))
     cutoff = check_int(cutoff, "cutoff", low=0, high=(n - 1) // 2)
     padded = np.zeros(n + 1)
     padded[: d + 1] = weights
-    low = sum(padded[k] ** 2 / math.comb(n, k) for k in range(cutoff + 1))
+    low = sum(_over_comb(padded[k] ** 2, n, k) for k in range(cutoff + 1))
     high = float(np.sum(padded[n - cutoff:] ** 2))
-    return float(low + padded.sum() ** 2 / math.comb(n, cutoff + 1) + high)
+    return float(low + _over_comb(padded.sum() ** 2, n, cutoff + 1) + high)
 
 
 def _inner_with_moved(table: torch.Tensor, perms: torch.Tensor, signs: torch.Tensor
@@ -447,6 +479,9 @@ def orbit_cross_predictability(target, group: str = "signed_permutations",
     """
     group = check_choice(group, "group", GROUPS)
     method = check_choice(method, "method", ORBIT_CP_METHODS)
+    n_samples = check_int(n_samples, "n_samples", low=2, high=10**8)
+    gen = make_generator(seed)
+    progress = _check_flag(progress, "progress")
     table = _as_table(target)
     n = log2_length(table.shape[0], "target")
     if method == "formula":
@@ -470,11 +505,9 @@ def orbit_cross_predictability(target, group: str = "signed_permutations",
         for perms, signs in progress_bar(batches, desc="group", enabled=progress):
             total += float(_inner_with_moved(table, perms, signs).square().sum())
         return CPEstimate(total / order, 0.0, method, group)
-    n_samples = check_int(n_samples, "n_samples", low=2, high=10**8)
     if n > 22:
         raise ValueError(f"Monte Carlo over the orbit enumerates 2^n inputs per sample: n must "
                          f"be at most 22, got {n}")
-    gen = make_generator(seed)
     rows = _batch_rows(2**n)
     values = []
     for start in progress_bar(range(0, n_samples, rows), desc="samples", enabled=progress):
@@ -548,7 +581,9 @@ class SQOracle:
         r"""Answer the statistical query :math:`\mathbb{E}_x\varphi(x,f(x))` within :math:`\tau`.
 
         ``phi(x, y)`` takes inputs ``x`` of shape ``(2**n, n)`` and labels ``y`` of shape
-        ``(2**n,)`` (float64) and returns values in [-1, 1] of shape ``(2**n,)``.
+        ``(2**n,)`` (float64) and returns real values in [-1, 1] of shape ``(2**n,)``. The
+        inputs are built with :func:`~inal_tutorial.boolean.all_inputs` in float64, so
+        n <= 22 under the default tensor byte cap (1 GiB).
         """
         if not callable(phi):
             raise TypeError(f"phi must be callable phi(x, y), got {type(phi).__name__}")
@@ -558,7 +593,11 @@ class SQOracle:
         values = {}
         for label, y in (("f", self._table), ("+1", torch.ones_like(self._table)),
                          ("-1", -torch.ones_like(self._table))):
-            out = torch.as_tensor(phi(x, y), dtype=torch.float64)
+            out = phi(x, y)
+            if isinstance(out, torch.Tensor) and (out.is_complex() or out.dtype == torch.bool):
+                raise TypeError(f"phi(x, y) must return real values, got dtype {out.dtype}")
+            out = as_tensor(out if isinstance(out, (torch.Tensor, np.ndarray, list, tuple))
+                            else np.asarray(out), "phi(x, y)", dtype=torch.float64)
             if out.shape != y.shape:
                 raise ValueError(f"phi(x, y) must return shape {tuple(y.shape)}, got "
                                  f"{tuple(out.shape)}")
@@ -595,9 +634,7 @@ class SQOracle:
         (computed once), so the answer equals ``correlational_query`` of the averaged
         truth table without building it. Counts as one query.
         """
-        if isinstance(masks, (int, np.integer)) and not isinstance(masks, bool):
-            masks = [int(masks)]
-        masks = torch.as_tensor(masks, dtype=torch.long).reshape(-1)
+        masks = _check_masks(masks)
         if masks.numel() == 0:
             raise ValueError("masks must name at least one parity")
         if bool(((masks < 0) | (masks >= 2**self.n)).any()):
@@ -613,6 +650,19 @@ class SQOracle:
     def __repr__(self) -> str:
         return (f"SQOracle(n={self.n}, tau={self.tau:g}, mode={self.mode!r}, "
                 f"n_queries={self.n_queries})")
+
+
+def _check_masks(masks) -> torch.Tensor:
+    """Bitmasks as a 1-D int64 tensor; floats and booleans are refused, not truncated."""
+    if isinstance(masks, (torch.Tensor, np.ndarray)):
+        t = torch.as_tensor(masks)
+        if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
+            raise TypeError(f"masks must be integer bitmasks, got dtype {t.dtype}")
+        return t.long().reshape(-1)
+    if isinstance(masks, (list, tuple, range)):
+        return torch.tensor([check_int(m, "masks entry", low=0) for m in masks],
+                            dtype=torch.long)
+    return torch.tensor([check_int(masks, "masks", low=0)], dtype=torch.long)
 
 
 def counting_bound(d: int, tau: float) -> float:
@@ -750,6 +800,7 @@ def low_degree_learner(oracle: SQOracle, degree: int, *, threshold: bool = True
     if not isinstance(oracle, SQOracle):
         raise TypeError(f"oracle must be an SQOracle, got {type(oracle).__name__}")
     degree = check_int(degree, "degree", low=0, high=oracle.n)
+    threshold = _check_flag(threshold, "threshold")
     masks = _subset_masks(oracle.n, None)
     masks = masks[subset_sizes(oracle.n) <= degree]
     start = oracle.n_queries
@@ -780,9 +831,13 @@ def orbit_cp_versus_n(family: Callable[[int], BooleanTarget], ns: Sequence[int],
     """
     if not callable(family):
         raise TypeError("family must be a callable n -> BooleanTarget")
-    ns = [check_n(n, "n") for n in ns]
+    if theory is not None and not callable(theory):
+        raise TypeError(f"theory must be None or a callable n -> float, got "
+                        f"{type(theory).__name__}")
+    ns = [check_n(n, "ns entry") for n in _check_sequence(ns, "ns")]
     if not ns:
         raise ValueError("ns must not be empty")
+    n_samples = check_int(n_samples, "n_samples", low=2, high=10**8)
     gen = make_generator(seed)
     records = []
     for n in ns:
@@ -796,8 +851,21 @@ def orbit_cp_versus_n(family: Callable[[int], BooleanTarget], ns: Sequence[int],
         records.append({"n": n, "input_bits": target.n, "target": target.name,
                         "cp": estimate.value, "stderr": estimate.stderr,
                         "formula": signed_orbit_cp_formula(table),
-                        "theory": None if theory is None else float(theory(n))})
+                        "theory": None if theory is None else _theory_value(theory, n)})
     return records
+
+
+def _check_sequence(values, name: str) -> list:
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a sequence, got {type(values).__name__}")
+    return list(values)
+
+
+def _theory_value(theory: Callable[[int], float], n: int) -> float:
+    value = theory(n)
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
+        value = value.item()
+    return check_float(value, f"theory({n})")
 
 
 def query_count_experiment(ns: Sequence[int], k: int, tau: float, *, targets: int = 8,
@@ -812,10 +880,11 @@ def query_count_experiment(ns: Sequence[int], k: int, tau: float, *, targets: in
     every run found its target, and :func:`counting_bound`.
     """
     k = check_int(k, "k", low=1)
-    ns = [check_int(n, "n", low=k, high=16) for n in ns]
+    ns = [check_int(n, "ns entry", low=k, high=16) for n in _check_sequence(ns, "ns")]
     if not ns:
         raise ValueError("ns must not be empty")
     tau = check_float(tau, "tau", low=0.0, high=0.5, low_open=True, high_open=True)
+    mode = check_choice(mode, "mode", ORACLE_MODES)
     targets = check_int(targets, "targets", low=1, high=10_000)
     gen = make_generator(seed)
     records = []
@@ -866,6 +935,9 @@ def inal_cp_records(targets: Sequence[BooleanTarget], profile: FirstLayerProfile
         raise TypeError(f"profile must be a FirstLayerProfile, got {type(profile).__name__}")
     n = profile.n
     cutoff = check_int(cutoff, "cutoff", low=0, high=(n - 1) // 2)
+    targets = _check_sequence(targets, "targets")
+    if not targets:
+        raise ValueError("targets must not be empty: give at least one BooleanTarget")
     records = []
     for target in targets:
         if not isinstance(target, BooleanTarget):
@@ -878,8 +950,8 @@ def inal_cp_records(targets: Sequence[BooleanTarget], profile: FirstLayerProfile
         inal = first_layer_inal(table, profile)
         norm2 = float(weights.sum())
         allowed = np.minimum(norm2, inal / np.maximum(profile.values[: cutoff + 1], 1e-300))
-        from_inal = (sum(allowed[k] ** 2 / math.comb(2 * n, k) for k in range(cutoff + 1))
-                     + norm2**2 / math.comb(2 * n, cutoff + 1))
+        from_inal = (sum(_over_comb(allowed[k] ** 2, 2 * n, k) for k in range(cutoff + 1))
+                     + _over_comb(norm2**2, 2 * n, cutoff + 1))
         records.append({
             "target": target.name, "n": n, "inal": inal,
             "low_weight": float(weights[1: cutoff + 1].sum()),

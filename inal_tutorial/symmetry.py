@@ -47,12 +47,17 @@ from ._validation import (
     MAX_ENUMERATION_N,
     as_tensor,
     check_choice,
+    check_dtype,
+    check_finite_tensor,
     check_float,
     check_int,
     check_n,
+    check_seed,
+    check_size,
     log2_length,
+    offset_seed,
 )
-from .boolean import BooleanTarget, Transformed, all_inputs
+from .boolean import BooleanTarget, Transformed, _check_permutation, _check_signs, all_inputs
 from .networks import MLPEnsemble
 from .random import SeedLike, make_generator
 
@@ -72,32 +77,6 @@ __all__ = [
 
 #: The symmetry groups of the hypercube used in the book.
 GROUPS = ("permutations", "sign_flips", "signed_permutations")
-
-
-def _check_permutation(permutation, n: int | None = None) -> tuple[int, ...]:
-    if isinstance(permutation, (str, bytes)) or not isinstance(
-            permutation, (Sequence, range, torch.Tensor)):
-        raise TypeError(f"permutation must be a sequence of integers, got "
-                        f"{type(permutation).__name__}")
-    items = [int(p) if isinstance(p, torch.Tensor) else p for p in list(permutation)]
-    if n is None:
-        n = len(items)
-    if len(items) != n:
-        raise ValueError(f"permutation must have {n} entries, got {len(items)}")
-    perm = tuple(check_int(p, "permutation entry", low=0, high=max(n - 1, 0)) for p in items)
-    if sorted(perm) != list(range(n)):
-        raise ValueError(f"permutation must contain each of 0..{n - 1} exactly once, got "
-                         f"{list(perm)}")
-    return perm
-
-
-def _check_signs(signs, n: int) -> tuple[int, ...]:
-    if isinstance(signs, (str, bytes)) or not isinstance(signs, (Sequence, range, torch.Tensor)):
-        raise TypeError(f"signs must be a sequence of +1/-1, got {type(signs).__name__}")
-    items = [int(s) for s in list(signs)]
-    if len(items) != n or any(s not in (-1, 1) for s in items):
-        raise ValueError(f"signs must be {n} entries each +1 or -1, got {items}")
-    return tuple(items)
 
 
 @dataclass(frozen=True)
@@ -137,9 +116,11 @@ class SignedPermutation:
 
     @classmethod
     def sign_flip(cls, signs: Sequence[int]) -> SignedPermutation:
-        r"""The sign flip :math:`x\mapsto s\odot x`."""
-        signs = list(signs)
-        return cls(tuple(range(len(signs))), tuple(signs))
+        r"""The sign flip :math:`x\mapsto s\odot x` (``signs``: 1 to 4096 entries, each +1 or -1)."""
+        if isinstance(signs, (str, bytes)) or not hasattr(signs, "__len__"):
+            raise TypeError(f"signs must be a sequence of +1/-1, got {type(signs).__name__}")
+        n = check_n(len(signs), "len(signs)")
+        return cls(tuple(range(n)), _check_signs(signs, n))
 
     @classmethod
     def random(cls, n: int, group: str = "signed_permutations",
@@ -176,7 +157,8 @@ class SignedPermutation:
         return SignedPermutation(tuple(inv), tuple(self.signs[inv[i]] for i in range(self.n)))
 
     def matrix(self, dtype: torch.dtype = torch.float64) -> torch.Tensor:
-        r"""The orthogonal matrix :math:`P_g` with :math:`gx = P_g x`."""
+        r"""The orthogonal matrix :math:`P_g` with :math:`gx = P_g x` (dtype float32 or float64)."""
+        dtype = check_dtype(dtype)
         out = torch.zeros(self.n, self.n, dtype=dtype)
         out[torch.arange(self.n), torch.tensor(self.permutation)] = torch.tensor(
             self.signs, dtype=dtype)
@@ -187,6 +169,10 @@ class SignedPermutation:
         r"""Act on inputs ``x`` of shape ``(..., n)``: returns :math:`gx`."""
         if not isinstance(x, torch.Tensor):
             x = as_tensor(x, "x")
+        elif x.dtype == torch.bool or x.is_complex():
+            raise TypeError(f"x must be a real tensor, got dtype {x.dtype}")
+        else:
+            check_finite_tensor(x, "x")
         if x.ndim == 0 or x.shape[-1] != self.n:
             raise ValueError(f"x must have shape (..., {self.n}), got {tuple(x.shape)}")
         return x[..., list(self.permutation)] * torch.tensor(self.signs, dtype=x.dtype,
@@ -232,19 +218,25 @@ def group_order(n: int, group: str = "signed_permutations") -> int:
             "signed_permutations": 2**n * math.factorial(n)}[group]
 
 
+def _signs_block(start: int, stop: int, n: int) -> torch.Tensor:
+    """Sign vectors t in [start, stop), row t having s_j = (-1)^{bit j of t}."""
+    bits = (torch.arange(start, stop).unsqueeze(-1) >> torch.arange(n)) & 1
+    return 1 - 2 * bits
+
+
 def _all_signs(n: int) -> torch.Tensor:
     """All 2^n sign vectors, row t having s_j = (-1)^{bit j of t}."""
-    bits = (torch.arange(2**n).unsqueeze(-1) >> torch.arange(n)) & 1
-    return 1 - 2 * bits
+    return _signs_block(0, 2**n, n)
 
 
 def group_elements(n: int, group: str = "signed_permutations", batch_size: int = 4096
                    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Every element of ``group`` once, in batches ``(permutations, signs)`` of int64 tensors.
 
-    Each batch holds up to ``batch_size`` rows of shape ``(B, n)``. The group must have at
+    Each batch holds up to ``batch_size`` rows of shape ``(B, n)`` (``batch_size >= 1``; a
+    batch must fit in the tensor byte cap, 1 GiB by default). The group must have at
     most 10**8 elements (enumerate small groups only; sample large ones with
-    :func:`sample_group`).
+    :func:`sample_group`). The arguments are checked when this is called.
     """
     n = check_n(n)
     group = check_choice(group, "group", GROUPS)
@@ -253,11 +245,19 @@ def group_elements(n: int, group: str = "signed_permutations", batch_size: int =
     if order > 10**8:
         raise ValueError(f"the {group} group on n={n} coordinates has {order} elements: too many "
                          "to enumerate; sample it with sample_group instead")
+    # A batch holds up to batch_size rows, more when 2^n sign vectors of one permutation do not
+    # divide it; two int64 tensors of (rows, n).
+    rows = min(order, max(batch_size, 2**n if group == "signed_permutations" else 1))
+    check_size({"batch_size": rows, "n": n}, bytes_per_entry=16, what="one batch of elements")
+    return _group_batches(n, group, batch_size)
+
+
+def _group_batches(n: int, group: str, batch_size: int
+                   ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     identity = torch.arange(n)
     if group == "sign_flips":
-        signs = _all_signs(n)
         for start in range(0, 2**n, batch_size):
-            block = signs[start:start + batch_size]
+            block = _signs_block(start, min(start + batch_size, 2**n), n)
             yield identity.expand(block.shape[0], n).clone(), block
         return
     signs = _all_signs(n) if group == "signed_permutations" else torch.ones(1, n, dtype=torch.long)
@@ -279,11 +279,14 @@ def sample_group(n: int, count: int, group: str = "signed_permutations",
     """``count`` i.i.d. uniform elements of ``group``, as ``(permutations, signs)`` of shape ``(count, n)``.
 
     A uniform permutation is the argsort of n i.i.d. uniform numbers; signs are i.i.d. ±1.
+    1 <= n <= 4096, 1 <= count <= 10**8 and ``count * n`` within the tensor byte cap
+    (2**27 entries by default); ``seed`` an int in [0, 2**62] or a ``torch.Generator``.
     """
     n = check_n(n)
     count = check_int(count, "count", low=1, high=10**8)
     group = check_choice(group, "group", GROUPS)
     gen = make_generator(seed)
+    check_size({"count": count, "n": n}, what="the sampled elements")
     if group == "sign_flips":
         perms = torch.arange(n).expand(count, n).clone()
     else:
@@ -304,22 +307,45 @@ def table_index_maps(permutations: torch.Tensor, signs: torch.Tensor) -> torch.T
     Parameters
     ----------
     permutations, signs : int tensors of shape ``(B, n)``
+        Integer dtypes only (floats are refused), B >= 1, 1 <= n <= 24 and ``B * 2**n``
+        within the tensor byte cap (2**27 entries by default).
 
     Returns
     -------
     torch.Tensor of shape ``(B, 2**n)`` (int64).
     """
-    permutations = torch.as_tensor(permutations)
-    signs = torch.as_tensor(signs)
+    permutations = _integer_tensor(permutations, "permutations")
+    signs = _integer_tensor(signs, "signs")
     if permutations.ndim != 2 or signs.shape != permutations.shape:
         raise ValueError(f"permutations and signs must both have shape (B, n), got "
                          f"{tuple(permutations.shape)} and {tuple(signs.shape)}")
-    n = check_n(permutations.shape[1], "n", enumerate_all=True)
+    if permutations.shape[0] == 0:
+        raise ValueError("permutations must have at least one row (B >= 1), got shape "
+                         f"{tuple(permutations.shape)}")
+    n = check_n(permutations.shape[1], "permutations.shape[1]", enumerate_all=True)
+    check_size({"B": permutations.shape[0], "2^n": 2**n}, what="the index maps")
     if not bool((permutations.sort(dim=1).values == torch.arange(n)).all()):
         raise ValueError("every row of permutations must be a permutation of range(n)")
     if not bool(((signs == 1) | (signs == -1)).all()):
         raise ValueError("signs must contain only +1 and -1")
     return _index_maps(permutations.long(), signs).long()
+
+
+def _integer_tensor(values, name: str) -> torch.Tensor:
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be an integer tensor, got str")
+    try:
+        t = torch.as_tensor(values)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"{name} must be an integer tensor, got {type(values).__name__}") from err
+    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
+        raise TypeError(f"{name} must be an integer tensor, got dtype {t.dtype}")
+    return t
+
+
+#: Above this n the index maps are built bit by bit instead of by one matrix product with
+#: the (n, 2^n) bit table (which is 369 MB at n = 22; the results are the same integers).
+_MATMUL_MAX_N = 20
 
 
 @functools.lru_cache(maxsize=4)
@@ -331,11 +357,20 @@ def _input_bits(n: int) -> torch.Tensor:
 def _index_maps(permutations: torch.Tensor, signs: torch.Tensor) -> torch.Tensor:
     """:func:`table_index_maps` without the checks, as int32 (the hot loop of the orbit sums)."""
     batch, n = permutations.shape
+    if n > _MATMUL_MAX_N:
+        index = torch.arange(2**n, dtype=torch.int32)
+        permuted = torch.zeros(batch, 2**n, dtype=torch.int32)
+        for j in range(n):
+            source = permutations[:, j].to(torch.int32).unsqueeze(1)     # bit pi(j) -> bit j
+            permuted |= ((index.unsqueeze(0) >> source) & 1) << j
+    else:
+        permuted = None
     # sum_j bit_{pi(j)}(i) 2^j is a matrix product W (B, n) @ bits (n, 2^n) with
     # W[b, pi_b(j)] = 2^j; exact in float32 because every sum is an integer below 2^24.
     powers = (2.0 ** torch.arange(n, dtype=torch.float32)).expand(batch, n)
-    weights = torch.zeros(batch, n, dtype=torch.float32).scatter_(1, permutations, powers)
-    permuted = (weights @ _input_bits(n)).to(torch.int32)                # (B, 2^n)
+    if permuted is None:
+        weights = torch.zeros(batch, n, dtype=torch.float32).scatter_(1, permutations, powers)
+        permuted = (weights @ _input_bits(n)).to(torch.int32)            # (B, 2^n)
     flips = ((signs < 0).to(torch.int32) << torch.arange(n, dtype=torch.int32)).sum(
         dim=1, dtype=torch.int32)
     return permuted ^ flips.unsqueeze(1)
@@ -438,6 +473,9 @@ def gradient_descent_trajectory(network: MLPEnsemble, target: BooleanTarget, *, 
                          f"got {target.n}")
     steps = check_int(steps, "steps", low=0, high=10_000)
     lr = check_float(lr, "lr", low=0.0, low_open=True)
+    n_params = sum(p.numel() for p in network.parameters())
+    check_size({"steps + 1": steps + 1, "parameters": n_params},
+               bytes_per_entry=network.weights[0].element_size(), what="the stored trajectory")
     model = copy.deepcopy(network)
     dtype, device = model.weights[0].dtype, model.weights[0].device
     x = all_inputs(target.n, dtype=dtype, device=device)
@@ -602,7 +640,7 @@ def steps_to_learn(target: BooleanTarget, *, first_layer_mask: Sequence[int] | N
         raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
     threshold = check_float(threshold, "threshold", low=0.5, high=1.0, low_open=True)
     max_steps = check_int(max_steps, "max_steps", low=1, high=10**8)
-    seed = check_int(seed, "seed", low=0, high=2**62)
+    seed = check_seed(seed, allow_generator=False)
     net_seed, train_seed = spawn_seeds(seed, 2)
     network = MLPEnsemble(target.n, tuple(hidden), n_models, activation=activation,
                           first_layer_mask=first_layer_mask, seed=net_seed)
@@ -642,11 +680,18 @@ def parity_steps_experiment(ns: Sequence[int], k: int = 3, *,
         models that reached the threshold).
     """
     k = check_int(k, "k", low=1)
-    ns = [check_int(n, "n", low=k, high=4096) for n in ns]
+    if isinstance(ns, (str, bytes)) or not hasattr(ns, "__iter__"):
+        raise TypeError(f"ns must be a sequence of integers, got {type(ns).__name__}")
+    ns = [check_int(n, "ns entry", low=k, high=4096) for n in ns]
     if not ns:
         raise ValueError("ns must not be empty")
+    seed = check_seed(seed, allow_generator=False)
+    if isinstance(architectures, str):
+        raise TypeError("architectures must be a sequence of names, got a single string")
     architectures = [check_choice(a, "architecture", SCALING_ARCHITECTURES)
                      for a in architectures]
+    if not architectures:
+        raise ValueError("architectures must not be empty")
     records = []
     cells = [(n, a) for n in ns for a in architectures]
     for n, architecture in progress_bar(cells, desc="parity scaling", enabled=progress):
@@ -654,7 +699,7 @@ def parity_steps_experiment(ns: Sequence[int], k: int = 3, *,
         steps = steps_to_learn(Parity(n, k=k), first_layer_mask=mask, hidden=hidden,
                                n_models=n_models, lr=lr, batch_size=batch_size,
                                threshold=threshold, max_steps=max_steps, eval_every=eval_every,
-                               test_size=test_size, seed=seed + n)
+                               test_size=test_size, seed=offset_seed(seed, n))
         records.append({"n": n, "k": k, "architecture": architecture,
                         "steps": steps.tolist(), "median_steps": float(np.median(steps)),
                         "learned": float(np.isfinite(steps).mean())})
@@ -693,12 +738,16 @@ def depth_experiment(targets: dict[str, BooleanTarget], depths: Sequence[int] = 
     if not depths:
         raise ValueError("depths must not be empty")
     n_models = check_int(n_models, "n_models", low=2, high=100_000)
-    seed = check_int(seed, "seed", low=0, high=2**62)
+    width = check_int(width, "width", low=1)
+    for target in targets.values():
+        check_size({"n_models": n_models, "width": width, "max(width, n)": max(width, target.n)},
+                   what="a layer's weights")
+    seed = check_seed(seed, allow_generator=False)
     records = []
     cells = [(name, depth) for name in targets for depth in depths]
     for name, depth in progress_bar(cells, desc="depths", enabled=progress):
         target = targets[name]
-        net_seed, train_seed = spawn_seeds(seed + depth, 2)
+        net_seed, train_seed = spawn_seeds(offset_seed(seed, depth), 2)
         network = MLPEnsemble(target.n, (width,) * (depth - 1), n_models, seed=net_seed)
         history = train(network, target, steps=steps, lr=lr, loss="hinge",
                         batch_size=batch_size, seed=train_seed, data_seed=seed,

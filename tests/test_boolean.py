@@ -165,5 +165,5 @@ def test_transformed_bad_arguments():
         it.Transformed(it.Parity(3, k=1), [0, 0, 1])
     with pytest.raises(ValueError, match="signs must be 3 entries"):
         it.Transformed(it.Parity(3, k=1), signs=[1, 2, 1])
-    with pytest.raises(ValueError, match="n_total must be an integer in \\[4, inf\\]"):
+    with pytest.raises(ValueError, match="n_total must be an integer in \\[4, 4096\\]"):
         it.Embedded(it.Parity(4, k=1), 3)
