@@ -39,7 +39,18 @@ import torch
 from numpy.polynomial import hermite_e
 
 from ._progress import progress_bar
-from ._validation import MAX_ENUMERATION_N, check_choice, check_float, check_int, check_n
+from ._training_checks import derived_generator
+from ._validation import (
+    MAX_ENUMERATION_N,
+    as_tensor,
+    check_choice,
+    check_device,
+    check_float,
+    check_int,
+    check_n,
+    check_seed,
+    check_size,
+)
 from .boolean import BooleanTarget, _bit_signs, input_chunks, sample_inputs, truth_table
 from .fourier import degree_profile, walsh_coefficients
 from .networks import ACTIVATIONS, BIAS_LAWS, INITIALIZATIONS, MLPEnsemble, sample_law
@@ -111,15 +122,42 @@ class INALResult:
                 f"layer {self.layer}, {self.method}, {self.n_init} inits)")
 
 
+def _sum_tensor(values, name: str) -> torch.Tensor:
+    """``values`` as a finite floating tensor (tensors keep their dtype and device)."""
+    t = as_tensor(values, name)
+    if not t.is_floating_point():
+        t = t.to(torch.float64)
+    return t
+
+
 def unbiased_squared_mean(sum_a: torch.Tensor, sum_a2: torch.Tensor, n_samples: int) -> torch.Tensor:
-    r"""U-statistic :math:`((\sum a_i)^2-\sum a_i^2)/(N(N-1))`, unbiased for :math:`(\mathbb{E}a)^2`."""
+    r"""U-statistic :math:`((\sum a_i)^2-\sum a_i^2)/(N(N-1))`, unbiased for :math:`(\mathbb{E}a)^2`.
+
+    Parameters
+    ----------
+    sum_a, sum_a2 : tensors of the same shape
+        Finite sums :math:`\sum_i a_i` and :math:`\sum_i a_i^2` (``sum_a2`` >= 0).
+    n_samples : int
+        N >= 2.
+    """
     n_samples = check_int(n_samples, "n_samples", low=2)
+    sum_a = _sum_tensor(sum_a, "sum_a")
+    sum_a2 = _sum_tensor(sum_a2, "sum_a2")
+    if sum_a.shape != sum_a2.shape:
+        raise ValueError(f"sum_a2 must have the shape of sum_a {tuple(sum_a.shape)}, got "
+                         f"{tuple(sum_a2.shape)}")
+    if bool((sum_a2 < 0).any()):
+        raise ValueError("sum_a2 must be >= 0 (a sum of squares), got negative entries")
     return (sum_a.square() - sum_a2) / (n_samples * (n_samples - 1))
 
 
 def plugin_squared_mean(sum_a: torch.Tensor, n_samples: int) -> torch.Tensor:
-    r"""Plug-in :math:`(\frac1N\sum a_i)^2`; biased upward by :math:`\mathrm{Var}(a)/N`."""
+    r"""Plug-in :math:`(\frac1N\sum a_i)^2`; biased upward by :math:`\mathrm{Var}(a)/N`.
+
+    ``sum_a`` must be finite; ``n_samples`` N >= 1.
+    """
     n_samples = check_int(n_samples, "n_samples", low=1)
+    sum_a = _sum_tensor(sum_a, "sum_a")
     return (sum_a / n_samples).square()
 
 
@@ -359,8 +397,14 @@ def neuron_correlations(target: BooleanTarget, network: MLPEnsemble, *, n_sample
     if target.n != network.n_inputs:
         raise ValueError(f"target has n={target.n} but the network has n_inputs={network.n_inputs}")
     memory_budget = check_int(memory_budget, "memory_budget", low=1)
+    seed = check_seed(seed)
     rows = _chunk_rows(network, memory_budget) if chunk_size is None else check_int(
         chunk_size, "chunk_size", low=1)
+    if chunk_size is not None:
+        # One chunk's outputs of the widest layer (and, for independent inputs, its inputs).
+        check_size({"n_models": network.n_models, "chunk_size": rows,
+                    "width": max(*network.widths, network.n_inputs)},
+                   what="one chunk of neuron outputs")
     with torch.no_grad():
         if n_samples is None:
             if target.n > MAX_ENUMERATION_N:
@@ -394,7 +438,12 @@ def estimate_inal(target: BooleanTarget, network: MLPEnsemble | None = None, *,
     estimator : {"unbiased", "plugin"}
         For sampled inputs: the U-statistic (default) or the biased plug-in (for teaching).
     seed : int or torch.Generator
-        Seed of the sampled inputs (and of the network when it is built here).
+        Seed of the sampled inputs (and of the network when it is built here): an int in
+        [0, 2**62] or a generator.
+    n_init : int
+        Initializations of the network built here, in [2, 10**7]; ``n_init`` times the
+        largest layer (``fan_out x fan_in``) must fit the tensor-size cap (1 GiB of float64
+        entries by default).
     chunk_size : int, optional
         Rows of inputs per chunk.
     independent_inputs : bool
@@ -409,14 +458,22 @@ def estimate_inal(target: BooleanTarget, network: MLPEnsemble | None = None, *,
     INALResult
     """
     estimator = check_choice(estimator, "estimator", ("unbiased", "plugin"))
+    if not isinstance(target, BooleanTarget):
+        raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
+    seed = check_seed(seed)
+    if n_samples is not None:
+        n_samples = check_int(n_samples, "n_samples", low=2, high=10**9)
     if network is None:
-        if not isinstance(target, BooleanTarget):
-            raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
         n_init = check_int(n_init, "n_init", low=2, high=10**7)
-        net_seed, input_seed = (seed, seed + 1) if isinstance(seed, int) and not isinstance(
-            seed, bool) else (seed, seed)
+        _check_architecture_size(target.n, n_init, architecture)
+        # seed + 1 may pass MAX_SEED (it stays below 2**63): hand it on as its generator,
+        # which draws the same inputs as the integer would.
+        net_seed, input_seed = (seed, derived_generator(seed + 1)) if isinstance(seed, int) \
+            else (seed, seed)
         network = MLPEnsemble(target.n, n_models=n_init, seed=net_seed, **architecture)
     else:
+        if not isinstance(network, MLPEnsemble):
+            raise TypeError(f"network must be an MLPEnsemble, got {type(network).__name__}")
         input_seed = seed
         if architecture:
             raise TypeError(f"architecture options {sorted(architecture)} are only used when "
@@ -439,13 +496,54 @@ def estimate_inal(target: BooleanTarget, network: MLPEnsemble | None = None, *,
     return inal_result_from_squares(squares, method, count)
 
 
+def _check_architecture_size(n: int, n_init: int, architecture: dict) -> None:
+    """Refuse, before building it, a network whose largest weight tensor
+    ``n_init x fan_out x fan_in`` exceeds the tensor-size cap (naming ``n_init``)."""
+    hidden = architecture.get("hidden", (512,))
+    if isinstance(hidden, int) and not isinstance(hidden, bool):
+        hidden = (hidden,)
+    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, (list, tuple)) or not hidden:
+        return  # MLPEnsemble reports a malformed ``hidden``
+    widths = [check_int(w, "width", low=1, high=1_000_000) for w in hidden]
+    sizes = (n, *widths, 1)
+    largest = max(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    check_size({"n_init": n_init, "fan_out x fan_in": largest},
+               what="the weights of the largest layer")
+
+
 def inal_result_from_squares(squares: list[torch.Tensor], method: str,
                              n_samples: int | None) -> INALResult:
     r"""Pool per-neuron squared correlations ``(M, width_l)`` per layer into an :class:`INALResult`.
 
     Layer averages over neurons and initializations, their standard errors over the M
     initializations, and the largest layer average.
+
+    Parameters
+    ----------
+    squares : non-empty list of finite tensors ``(M, width_l)``
+        One per layer, all with the same M >= 2 and width >= 1.
+    method : str
+        A label ("exact", "sampled", ...).
+    n_samples : int or None
+        Sampled inputs (>= 1), or None when exact.
     """
+    if isinstance(squares, torch.Tensor) or not isinstance(squares, (list, tuple)):
+        raise TypeError(f"squares must be a list of (M, width) tensors, one per layer, got "
+                        f"{type(squares).__name__}")
+    if not squares:
+        raise ValueError("squares must hold at least one layer, got an empty list")
+    squares = [as_tensor(q, f"squares[{i}]") for i, q in enumerate(squares)]
+    for i, q in enumerate(squares):
+        if q.ndim != 2 or q.shape[0] < 2 or q.shape[1] < 1:
+            raise ValueError(f"squares[{i}] must have shape (M, width) with M >= 2 and "
+                             f"width >= 1, got {tuple(q.shape)}")
+        if q.shape[0] != squares[0].shape[0]:
+            raise ValueError(f"squares[{i}] must have M = {squares[0].shape[0]} rows like "
+                             f"squares[0], got {q.shape[0]}")
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string, got {type(method).__name__} {method!r}")
+    if n_samples is not None:
+        n_samples = check_int(n_samples, "n_samples", low=1)
     per_init = torch.stack([q.mean(dim=1) for q in squares], dim=1).cpu().numpy()  # (M, L)
     m = per_init.shape[0]
     per_layer = per_init.mean(axis=0)
@@ -494,6 +592,11 @@ def _neuron_tables(weights: torch.Tensor, biases: torch.Tensor, activation: str,
     return out
 
 
+#: Entries (neurons x 2^n) of the truth tables :func:`first_layer_profile` transforms at once
+#: (2^24 float64 entries: 128 MB per table, about 0.5 GB with the transform's temporaries).
+_PROFILE_TABLE_ENTRIES = 1 << 24
+
+
 def first_layer_profile(n: int, activation: str = "relu", init: str = "gaussian",
                         bias: str = "gaussian", bias_std: float = 1.0, *, n_neurons: int = 2000,
                         seed: SeedLike = 0, batch: int = 256,
@@ -513,7 +616,16 @@ def first_layer_profile(n: int, activation: str = "relu", init: str = "gaussian"
     activation, init, bias, bias_std
         As in :class:`~inal_tutorial.networks.MLPEnsemble`.
     n_neurons : int
-        Monte Carlo sample size over (w, b) when not exact.
+        Monte Carlo sample size over (w, b) when not exact, in [2, 10**7].
+    seed : int or torch.Generator
+        An int in [0, 2**62] or a generator.
+    batch : int
+        Neurons drawn at a time, >= 1. The truth tables are built and transformed
+        :data:`_PROFILE_TABLE_ENTRIES` entries (``rows x 2^n``) at a time whatever ``batch``
+        is, so memory stays bounded (about 0.5 GB) up to n = 20. The draws do not depend on
+        this; for n <= 16 and ``batch`` <= 256 (and wherever ``batch x 2^n`` <= 2^24) the
+        result is exactly that of one block, otherwise it may differ by rounding (~1e-16
+        relative, from the matrix products' blocking).
     device : str or torch.device, optional
         Where the neurons' truth tables are computed and transformed (default: the CPU);
         the weights are drawn on the CPU, so a seed gives the same profile on every device.
@@ -527,18 +639,29 @@ def first_layer_profile(n: int, activation: str = "relu", init: str = "gaussian"
     bias = check_choice(bias, "bias", BIAS_LAWS)
     bias_std = check_float(bias_std, "bias_std", low=0.0)
     n_neurons = check_int(n_neurons, "n_neurons", low=2, high=10**7)
-    batch = check_int(batch, "batch", low=1)
+    batch = check_int(batch, "batch", low=1, high=10**7)
+    seed = check_seed(seed)
+    device = check_device(device)
+    rows_per_table = max(1, _PROFILE_TABLE_ENTRIES >> n)
     sizes = torch.tensor([bin(s).count("1") for s in range(2**n)], device=device)
     counts = torch.tensor([math.comb(n, k) for k in range(n + 1)], dtype=torch.float64,
                           device=device)
     no_bias = bias in ("zero", "none") or bias_std == 0.0
 
-    def profile_of(w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    def profile_rows(w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         w, b = w.to(device), b.to(device)
         coeffs = walsh_coefficients(_neuron_tables(w, b, activation, n))
         sums = torch.zeros(w.shape[0], n + 1, dtype=torch.float64, device=w.device)
         per_degree = sums.index_add_(1, sizes, coeffs.square()) / counts  # mean over |S| = k
         return per_degree.cpu()
+
+    def profile_of(w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        # Each neuron's row is computed independently, so splitting the batch into blocks of
+        # rows_per_table neurons gives the same rows in bounded memory.
+        if w.shape[0] <= rows_per_table:
+            return profile_rows(w, b)
+        return torch.cat([profile_rows(w[i:i + rows_per_table], b[i:i + rows_per_table])
+                          for i in range(0, w.shape[0], rows_per_table)])
 
     if init == "rademacher" and (no_bias or bias == "rademacher"):
         w = torch.full((1, n), n**-0.5, dtype=torch.float64)
@@ -650,7 +773,10 @@ def gaussian_first_layer_profile(n: int, activation: str = "relu", bias: str = "
     Parameters
     ----------
     n : int
-        Input dimension, 1 <= n <= 4096.
+        Input dimension, 1 <= n <= 4096, with
+        :math:`n(n+1)(\text{max\_degree}+1)\le` :data:`EXACT_PROFILE_COST` (the exact
+        integer table costs about that many bit operations / 64: n <= 512 with the default
+        ``max_degree = n``, about 1.5 s; larger n with a smaller ``max_degree``).
     activation : str
         Closed-form dual kernels for ``"relu"`` (arc-cosine kernel), ``"abs"``, ``"sign"``,
         ``"linear"``, ``"quadratic"``; the smooth ones (``"tanh"``, ``"sigmoid"``,
@@ -681,6 +807,7 @@ def gaussian_first_layer_profile(n: int, activation: str = "relu", bias: str = "
                          f"formula, got {bias!r}: use first_layer_profile for other laws")
     bias_std = check_float(bias_std, "bias_std", low=0.0)
     max_degree = n if max_degree is None else check_int(max_degree, "max_degree", low=0, high=n)
+    _check_profile_cost(n, max_degree)
     quadrature_nodes = check_int(quadrature_nodes, "quadrature_nodes", low=8, high=1000)
     s2 = bias_std**2 if bias == "gaussian" else 0.0
     variance = 1.0 + s2
@@ -691,6 +818,25 @@ def gaussian_first_layer_profile(n: int, activation: str = "relu", bias: str = "
     values = np.array([math.fsum(row * kappa) for row in weights])
     return FirstLayerProfile(n, values, np.zeros(max_degree + 1), True, activation, "gaussian",
                              bias, bias_std)
+
+
+#: Largest :math:`n(n+1)(\text{max\_degree}+1)` for the exact profiles
+#: (:func:`gaussian_first_layer_profile`, :func:`rademacher_first_layer_profile`): their
+#: table of exact big integers costs time about proportional to it (measured: 1.3-1.7 s at
+#: n = max_degree = 500, growing like n^3), so the default max_degree = n allows n <= 512.
+EXACT_PROFILE_COST = 512 * 513 * 513
+
+
+def _check_profile_cost(n: int, max_degree: int) -> None:
+    cost = n * (n + 1) * (max_degree + 1)
+    if cost > EXACT_PROFILE_COST:
+        largest = int((EXACT_PROFILE_COST // (n * (n + 1))) - 1)
+        hint = (f"max_degree must be at most {largest} for n = {n}" if largest >= 0
+                else "n is too large")
+        raise ValueError(f"n, max_degree too large for the exact profile: n * (n + 1) * "
+                         f"(max_degree + 1) must be at most {EXACT_PROFILE_COST} (a few "
+                         f"seconds; n <= 512 with the default max_degree = n), got n = {n}, "
+                         f"max_degree = {max_degree}: {hint}")
 
 
 def _degree_weights(n: int, max_degree: int) -> np.ndarray:
@@ -757,7 +903,10 @@ def rademacher_first_layer_profile(n: int, activation: str = "relu", bias: str =
     Parameters
     ----------
     n : int
-        Input dimension, 1 <= n <= 4096 (cost :math:`O(n^2\cdot\text{nodes})` per degree).
+        Input dimension, 1 <= n <= 4096 (cost :math:`O(n^2\cdot\text{nodes})` per degree),
+        with :math:`n(n+1)(\text{max\_degree}+1)\le` :data:`EXACT_PROFILE_COST` as in
+        :func:`gaussian_first_layer_profile` (n <= 512 with the default ``max_degree = n``)
+        and the neuron table ``(n + 1) x bias points`` within the tensor-size cap.
     activation : str
         One of :data:`~inal_tutorial.networks.ACTIVATIONS`.
     bias, bias_std
@@ -778,6 +927,11 @@ def rademacher_first_layer_profile(n: int, activation: str = "relu", bias: str =
     bias_std = check_float(bias_std, "bias_std", low=0.0)
     max_degree = n if max_degree is None else check_int(max_degree, "max_degree", low=0, high=n)
     nodes_per_piece = check_int(nodes_per_piece, "nodes_per_piece", low=2, high=200)
+    _check_profile_cost(n, max_degree)
+    if bias in ("gaussian", "uniform") and bias_std > 0.0:
+        # At most n + 2 pieces between the kinks, nodes_per_piece points each.
+        check_size({"n + 1": n + 1, "nodes_per_piece x (n + 2)": nodes_per_piece * (n + 2)},
+                   what="the table of neuron values")
     lattice = (n - 2.0 * np.arange(n + 1)) / math.sqrt(n)  # w.x for d = 0..n
     points, probs = _bias_quadrature(bias, bias_std, -lattice, nodes_per_piece)
     act = ACTIVATIONS[activation]
@@ -793,6 +947,8 @@ def rademacher_first_layer_profile(n: int, activation: str = "relu", bias: str =
 # ---------------------------------------------------------------------------
 
 _SQRT2PI = math.sqrt(2 * math.pi)
+#: Largest degree k of :func:`hermite_coefficient` (and so of :func:`hermite_profile`).
+_MAX_HERMITE_DEGREE = 200
 
 
 def _phi(b: np.ndarray) -> np.ndarray:
@@ -810,6 +966,43 @@ def _he(k: int, x: np.ndarray) -> np.ndarray:
     return hermite_e.hermeval(x, [0] * k + [1])
 
 
+def _log_abs_he(k: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sign and log-magnitude of He_k(x), by the three-term recurrence with rescaling (no
+    overflow for any finite x)."""
+    x = np.asarray(x, dtype=np.float64)
+    h_prev, h = np.ones_like(x), x.copy()
+    log_scale = np.zeros_like(x)
+    if k == 0:
+        return np.ones_like(x), log_scale
+    for j in range(1, k):
+        h_prev, h = h, x * h - j * h_prev
+        big = np.maximum(np.abs(h), np.abs(h_prev))
+        rescale = big > 1e100
+        if rescale.any():
+            factor = np.where(rescale, big, 1.0)
+            h, h_prev = h / factor, h_prev / factor
+            log_scale += np.log(factor)
+    with np.errstate(divide="ignore"):
+        return np.sign(h), np.log(np.abs(h)) + log_scale
+
+
+def _phi_he(k: int, b: np.ndarray) -> np.ndarray:
+    r""":math:`\varphi(b)\,\mathrm{He}_k(-b)`. Where the direct product is not resolved
+    (:math:`\varphi(b)` underflows, or :math:`\mathrm{He}_k` overflows for large k and
+    :math:`|b|`), it is computed in log space instead; elsewhere the direct product is kept."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        phi = _phi(b)
+        direct = phi * _he(k, -b)
+    bad = ~np.isfinite(direct) | (phi == 0)
+    if not np.any(bad):
+        return direct
+    sign, log_he = _log_abs_he(k, -b[bad])
+    stable = sign * np.exp(-b[bad] ** 2 / 2 - math.log(_SQRT2PI) + log_he)
+    out = np.array(direct, dtype=np.float64)
+    out[bad] = stable
+    return out
+
+
 def hermite_coefficient(activation: str, k: int, b=0.0, *, quadrature_nodes: int = 200):
     r""":math:`c_k(b)=\mathbb{E}_{Z\sim N(0,1)}[\sigma(Z+b)\,\mathrm{He}_k(Z)]=\mathbb{E}[\sigma^{(k)}(Z+b)]`.
 
@@ -822,26 +1015,45 @@ def hermite_coefficient(activation: str, k: int, b=0.0, *, quadrature_nodes: int
       :math:`c_k=2\varphi(b)\mathrm{He}_{k-2}(-b)` for k >= 2;
 
     and Gauss–Hermite quadrature for the smooth ones. ``b`` may be an array.
+
+    Parameters
+    ----------
+    activation : str
+        One of :data:`~inal_tutorial.networks.ACTIVATIONS`.
+    k : int
+        Degree, 0 <= k <= 200.
+    b : float or array of float
+        Finite biases (any magnitude: the closed forms switch to log space where
+        :math:`\varphi(b)\mathrm{He}_k(-b)` would under- or overflow).
+    quadrature_nodes : int
+        Gauss–Hermite nodes for the smooth activations, in [2, 1000].
     """
     activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
     k = check_int(k, "k", low=0, high=200)
-    b = np.asarray(b, dtype=np.float64)
+    quadrature_nodes = check_int(quadrature_nodes, "quadrature_nodes", low=2, high=1000)
+    if isinstance(b, (str, bytes)):
+        raise TypeError(f"b must be a real number or an array of them, got {b!r}")
+    try:
+        b = np.asarray(b, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"b must be a real number or an array of them, got "
+                        f"{type(b).__name__}") from err
     if not np.all(np.isfinite(b)):
-        raise ValueError("b must be finite")
+        raise ValueError("b must be finite, got NaN or infinite entries")
     if activation == "relu":
         if k == 0:
             return b * _Phi(b) + _phi(b)
         if k == 1:
             return _Phi(b)
-        return _phi(b) * _he(k - 2, -b)
+        return _phi_he(k - 2, b)
     if activation == "sign":
-        return 2 * _Phi(b) - 1 if k == 0 else 2 * _phi(b) * _he(k - 1, -b)
+        return 2 * _Phi(b) - 1 if k == 0 else 2 * _phi_he(k - 1, b)
     if activation == "abs":
         if k == 0:
             return b * (2 * _Phi(b) - 1) + 2 * _phi(b)
         if k == 1:
             return 2 * _Phi(b) - 1
-        return 2 * _phi(b) * _he(k - 2, -b)
+        return 2 * _phi_he(k - 2, b)
     if activation == "linear":
         return {0: b, 1: np.ones_like(b)}.get(k, np.zeros_like(b))
     if activation == "quadratic":
@@ -862,11 +1074,32 @@ def hermite_profile(n: int, max_degree: int | None = None, activation: str = "re
     From :math:`\hat\sigma_w(S)\approx\prod_{i\in S}w_i\;\mathbb{E}[\sigma^{(k)}(w\cdot x+b)]`
     with :math:`w\cdot x\approx N(0,1)` and :math:`\mathbb{E}\prod_{i\in S}w_i^2=n^{-k}`.
     Accurate for fixed k as n grows; it ignores that :math:`w\cdot x` is discrete.
+
+    Parameters
+    ----------
+    n : int
+        Input dimension, 1 <= n <= 10**9.
+    max_degree : int, optional
+        Largest k, 0 <= max_degree <= min(n, 200) (:func:`hermite_coefficient` stops at
+        k = 200); default n, so give it when n > 200.
+    activation, bias, bias_std
+        As in :class:`~inal_tutorial.networks.MLPEnsemble` (bias_std finite, >= 0).
+    quadrature_nodes : int
+        Nodes of the quadrature over the bias, in [2, 1000].
     """
     n = check_int(n, "n", low=1, high=10**9)
-    max_degree = n if max_degree is None else check_int(max_degree, "max_degree", low=0, high=n)
+    if max_degree is None:
+        if n > _MAX_HERMITE_DEGREE:
+            raise ValueError(f"max_degree must be given when n > {_MAX_HERMITE_DEGREE} (its "
+                             f"default n exceeds the largest degree {_MAX_HERMITE_DEGREE}), "
+                             f"got n = {n}")
+        max_degree = n
+    else:
+        max_degree = check_int(max_degree, "max_degree", low=0, high=min(n, _MAX_HERMITE_DEGREE))
+    activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
     bias = check_choice(bias, "bias", BIAS_LAWS)
     bias_std = check_float(bias_std, "bias_std", low=0.0)
+    quadrature_nodes = check_int(quadrature_nodes, "quadrature_nodes", low=2, high=1000)
     if bias in ("zero", "none") or bias_std == 0.0:
         points, probs = np.zeros(1), np.ones(1)
     elif bias == "gaussian":
@@ -880,5 +1113,11 @@ def hermite_profile(n: int, max_degree: int | None = None, activation: str = "re
     out = np.empty(max_degree + 1)
     for k in range(max_degree + 1):
         ck = hermite_coefficient(activation, k, points)
-        out[k] = float(n) ** (-k) * float(probs @ ck**2)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            out[k] = float(n) ** (-k) * float(probs @ ck**2)
+        if not math.isfinite(out[k]):
+            # c_k^2 overflows where n^-k is tiny: take the product in log space.
+            scale = float(np.abs(ck).max())
+            mean_sq = float(probs @ (ck / scale) ** 2)
+            out[k] = math.exp(-k * math.log(n) + 2 * math.log(scale) + math.log(mean_sq))
     return out

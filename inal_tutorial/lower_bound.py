@@ -61,7 +61,8 @@ from scipy.special import ndtr
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
-from ._validation import as_tensor, check_float, check_int, log2_length
+from . import _training_checks as _checks
+from ._validation import as_tensor, check_float, check_int, check_seed, check_size, log2_length
 from .boolean import BooleanTarget, FunctionTarget, all_inputs, truth_table
 from .fourier import walsh_coefficients
 from .random import SeedLike
@@ -94,29 +95,45 @@ __all__ = [
 def class_tables(targets) -> torch.Tensor:
     """Truth tables of a class of targets as a float64 matrix ``(C, 2**n)`` (one row per F).
 
-    ``targets`` is a sequence of :class:`~inal_tutorial.boolean.BooleanTarget` on the same n,
-    or already a matrix of truth tables.
+    ``targets`` is a non-empty sequence of :class:`~inal_tutorial.boolean.BooleanTarget` on
+    the same n, or already a matrix of finite truth tables with C >= 1 rows of length
+    :math:`2^n`, 1 <= n <= 24 (``C x 2^n`` within the tensor-size cap).
     """
+    return _class_tables(targets, "targets")
+
+
+def _class_tables(targets, name: str) -> torch.Tensor:
+    """:func:`class_tables`, with messages naming the caller's argument ``name``."""
     if isinstance(targets, (torch.Tensor, np.ndarray)):
-        tables = as_tensor(targets, "targets", dtype=torch.float64)
+        tables = as_tensor(targets, name, dtype=torch.float64)
     else:
+        if isinstance(targets, (str, bytes, BooleanTarget)) or not hasattr(targets, "__iter__"):
+            raise TypeError(f"{name} must be a sequence of BooleanTarget or a matrix of truth "
+                            f"tables, got {type(targets).__name__}")
         targets = list(targets)
         if not targets:
-            raise ValueError("targets must not be empty")
+            raise ValueError(f"{name} must not be empty")
         if not all(isinstance(t, BooleanTarget) for t in targets):
-            raise TypeError("targets must be BooleanTarget instances or a matrix of truth tables")
+            raise TypeError(f"{name} must be BooleanTarget instances or a matrix of truth tables")
         if len({t.n for t in targets}) != 1:
-            raise ValueError(f"targets must share n, got {sorted({t.n for t in targets})}")
+            raise ValueError(f"{name} must share n, got {sorted({t.n for t in targets})}")
+        check_size({f"len({name})": len(targets), "2^n": 2**targets[0].n},
+                   what="the truth tables")
         tables = torch.stack([truth_table(t) for t in targets])
     if tables.ndim != 2:
-        raise ValueError(f"targets must be a matrix (C, 2**n), got shape {tuple(tables.shape)}")
-    log2_length(tables.shape[1], "a row of targets")
+        raise ValueError(f"{name} must be a matrix (C, 2**n), got shape {tuple(tables.shape)}")
+    if tables.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one truth table, got shape "
+                         f"{tuple(tables.shape)}")
+    log2_length(tables.shape[1], f"a row of {name}")
     return tables
 
 
 def class_gram(tables) -> torch.Tensor:
     r"""Gram matrix :math:`G_{ij}=\langle F_i,F_j\rangle=2^{-n}\sum_xF_i(x)F_j(x)`, shape ``(C, C)``."""
-    tables = class_tables(tables)
+    tables = _class_tables(tables, "tables")
+    check_size({"C (rows)": tables.shape[0], "C (columns)": tables.shape[0]},
+               what="the Gram matrix")
     return tables @ tables.T / tables.shape[1]
 
 
@@ -142,7 +159,7 @@ def correlation_operator_norm(tables) -> float:
 
 def correlation_second_moment(tables, functions) -> torch.Tensor:
     r""":math:`\mathbb{E}_F\langle F,g\rangle^2` for each function g (the last axis of ``functions``, length :math:`2^n`)."""
-    tables = class_tables(tables)
+    tables = _class_tables(tables, "tables")
     g = as_tensor(functions, "functions", dtype=torch.float64)
     if g.shape[-1] != tables.shape[1]:
         raise ValueError(f"functions must have a last axis of length {tables.shape[1]}, got "
@@ -168,7 +185,19 @@ def output_jacobian(model: nn.Module, x: torch.Tensor, *, chunk_size: int = 1024
     names = [name for name, p in model.named_parameters() if p.requires_grad]
     detached = {name: p.detach() for name, p in zip(names, params, strict=True)}
     buffers = dict(model.named_buffers())
-    chunk_size = check_int(chunk_size, "chunk_size", low=1)
+    chunk_size = check_int(chunk_size, "chunk_size", low=1, high=10**7)
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    n_inputs = getattr(model, "n_inputs", None)
+    if x.ndim < 2 or x.shape[0] == 0 or (n_inputs is not None and tuple(x.shape[1:]) !=
+                                         (n_inputs,)):
+        shape = f"(N, {n_inputs})" if n_inputs is not None else "(N, *input_shape)"
+        raise ValueError(f"x must have shape {shape} with N >= 1, got {tuple(x.shape)}")
+    n_params = sum(p[0].numel() for p in params)
+    entry = _checks.dtype_bytes(params[0].dtype)
+    check_size({"n_models": m, "N (rows of x)": x.shape[0], "P (parameters per model)":
+                n_params}, bytes_per_entry=entry, what="the Jacobian")
+    x = _checks.check_tensor(x, "x")
 
     def summed_output(p, xi):
         return functional_call(model, (p, buffers), (xi.unsqueeze(0),)).sum()
@@ -184,7 +213,19 @@ def output_jacobian(model: nn.Module, x: torch.Tensor, *, chunk_size: int = 1024
 
 def junk_gradient(jacobian: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
     r""":math:`\nabla L_0=\nabla\,\mathbb{E}_x\mathrm{NN}^2=2\,\mathbb{E}_x[\mathrm{NN}(x)\nabla\mathrm{NN}(x)]`, shape ``(M, P)``."""
+    jacobian, outputs = _check_jacobian(jacobian), _checks.check_tensor(outputs, "outputs")
+    if outputs.shape != jacobian.shape[:2]:
+        raise ValueError(f"outputs must have shape (M, N) = {tuple(jacobian.shape[:2])} to "
+                         f"match jacobian, got {tuple(outputs.shape)}")
     return 2 * torch.einsum("mn,mnp->mp", outputs, jacobian) / jacobian.shape[1]
+
+
+def _check_jacobian(jacobian) -> torch.Tensor:
+    jacobian = _checks.check_tensor(jacobian, "jacobian")
+    if jacobian.ndim != 3 or 0 in jacobian.shape:
+        raise ValueError(f"jacobian must have shape (M, N, P) with no empty axis, got "
+                         f"{tuple(jacobian.shape)}")
+    return jacobian
 
 
 def label_dependent_gradient(jacobian: torch.Tensor, tables) -> torch.Tensor:
@@ -192,10 +233,13 @@ def label_dependent_gradient(jacobian: torch.Tensor, tables) -> torch.Tensor:
 
     The square-loss gradient on F is :math:`\nabla L_F=\nabla L_0-2h_F`.
     """
-    tables = class_tables(tables).to(jacobian.dtype)
+    jacobian = _check_jacobian(jacobian)
+    tables = _class_tables(tables, "tables").to(jacobian.dtype)
     if tables.shape[1] != jacobian.shape[1]:
-        raise ValueError(f"tables have {tables.shape[1]} inputs but the Jacobian has "
-                         f"{jacobian.shape[1]}")
+        raise ValueError(f"tables must have rows of length N = {jacobian.shape[1]} (the "
+                         f"jacobian's inputs), got {tables.shape[1]}")
+    check_size({"M": jacobian.shape[0], "C": tables.shape[0], "P": jacobian.shape[2]},
+               bytes_per_entry=jacobian.element_size(), what="h_F for every F")
     return torch.einsum("cn,mnp->mcp", tables, jacobian) / jacobian.shape[1]
 
 
@@ -204,26 +248,51 @@ def label_dependent_gradient(jacobian: torch.Tensor, tables) -> torch.Tensor:
 # ---------------------------------------------------------------------------
 
 
+def _mean_difference(mean_p, mean_q) -> torch.Tensor:
+    """``mean_p - mean_q`` in float64, both finite, with the same shape and a non-empty last axis."""
+    p = as_tensor(mean_p, "mean_p", dtype=torch.float64)
+    q = as_tensor(mean_q, "mean_q", dtype=torch.float64)
+    if p.ndim == 0 or p.shape[-1] == 0:
+        raise ValueError(f"mean_p must have a non-empty last axis, got shape {tuple(p.shape)}")
+    if q.shape != p.shape:
+        raise ValueError(f"mean_q must have the shape of mean_p {tuple(p.shape)}, got "
+                         f"{tuple(q.shape)}")
+    return p - q.to(p.device)
+
+
 def gaussian_kl(mean_p, mean_q, std: float) -> torch.Tensor:
-    r""":math:`\mathrm{KL}(N(\mu_p,s^2I)\,\|\,N(\mu_q,s^2I))=\|\mu_p-\mu_q\|^2/(2s^2)` along the last axis."""
+    r""":math:`\mathrm{KL}(N(\mu_p,s^2I)\,\|\,N(\mu_q,s^2I))=\|\mu_p-\mu_q\|^2/(2s^2)` along the last axis.
+
+    ``mean_p`` and ``mean_q``: finite arrays of the same shape with a non-empty last axis;
+    ``std`` finite > 0.
+    """
     std = check_float(std, "std", low=0.0, low_open=True)
-    diff = torch.as_tensor(mean_p, dtype=torch.float64) - torch.as_tensor(mean_q,
-                                                                          dtype=torch.float64)
+    diff = _mean_difference(mean_p, mean_q)
     return diff.square().sum(dim=-1) / (2 * std**2)
 
 
 def gaussian_tv(mean_p, mean_q, std: float) -> torch.Tensor:
-    r"""Total variation between :math:`N(\mu_p,s^2I)` and :math:`N(\mu_q,s^2I)`: :math:`2\Phi(\|\mu_p-\mu_q\|/2s)-1`."""
+    r"""Total variation between :math:`N(\mu_p,s^2I)` and :math:`N(\mu_q,s^2I)`: :math:`2\Phi(\|\mu_p-\mu_q\|/2s)-1`.
+
+    Arguments as in :func:`gaussian_kl`.
+    """
     std = check_float(std, "std", low=0.0, low_open=True)
-    diff = torch.as_tensor(mean_p, dtype=torch.float64) - torch.as_tensor(mean_q,
-                                                                          dtype=torch.float64)
+    diff = _mean_difference(mean_p, mean_q)
     delta = diff.square().sum(dim=-1).sqrt().cpu().numpy()
     return torch.as_tensor(2 * ndtr(delta / (2 * std)) - 1)
 
 
 def pinsker_bound(kl):
-    r"""Pinsker's inequality :math:`\mathrm{TV}\le\sqrt{\mathrm{KL}/2}`."""
-    kl = np.asarray(kl, dtype=np.float64)
+    r"""Pinsker's inequality :math:`\mathrm{TV}\le\sqrt{\mathrm{KL}/2}` (``kl`` finite, >= 0)."""
+    if isinstance(kl, torch.Tensor):
+        kl = kl.detach().cpu().numpy()
+    if isinstance(kl, (str, bytes)):
+        raise TypeError(f"kl must be a real number or an array of them, got {kl!r}")
+    try:
+        kl = np.asarray(kl, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"kl must be a real number or an array of them, got "
+                        f"{type(kl).__name__}") from err
     if np.any(kl < 0) or not np.all(np.isfinite(kl)):
         raise ValueError("kl must be finite and non-negative")
     return np.sqrt(kl / 2)
@@ -403,7 +472,16 @@ def trace_junk_runs(model: nn.Module, classes: Mapping[str, object], *, steps: i
     """
     if not isinstance(classes, Mapping) or not classes:
         raise TypeError("classes must be a non-empty mapping of name to a class of targets")
-    terms = {name: _ClassTerms(class_tables(c)) for name, c in classes.items()}
+    steps = check_int(steps, "steps", low=1, high=10**6)
+    noise_std = check_float(noise_std, "noise_std", low=0.0, low_open=True)
+    lr = check_float(lr, "lr", low=0.0, low_open=True)
+    if clip is not None:
+        clip = check_float(clip, "clip", low=0.0, low_open=True)
+    if not isinstance(seed, (list, tuple, np.ndarray)):
+        seed = check_seed(seed)
+    n_checked = check_int(n_checked, "n_checked", low=0, high=10**6)
+    terms = {name: _ClassTerms(_class_tables(c, f"classes[{name!r}]"))
+             for name, c in classes.items()}
     sizes = {t.tables.shape[1] for t in terms.values()}
     if len(sizes) != 1:
         raise ValueError("every class must be on the same n")
@@ -411,11 +489,11 @@ def trace_junk_runs(model: nn.Module, classes: Mapping[str, object], *, steps: i
     if n > 14:
         raise ValueError(f"the trace enumerates all 2^n inputs at every step: n must be at "
                          f"most 14, got {n}")
-    steps = check_int(steps, "steps", low=1, high=10**6)
-    noise_std = check_float(noise_std, "noise_std", low=0.0, low_open=True)
-    lr = check_float(lr, "lr", low=0.0, low_open=True)
-    n_checked = check_int(n_checked, "n_checked", low=0)
     params, m = ensemble_parameters(model)
+    n_inputs = getattr(model, "n_inputs", None)
+    if n_inputs is not None and n_inputs != n:
+        raise ValueError(f"classes must be on n = {n_inputs} bits to match the model's "
+                         f"n_inputs = {n_inputs}, got tables on n = {n}")
     dtype = params[0].dtype
     x = all_inputs(n, dtype=dtype, device=params[0].device)
     var = noise_std**2
@@ -426,6 +504,8 @@ def trace_junk_runs(model: nn.Module, classes: Mapping[str, object], *, steps: i
         jac = output_jacobian(model, x)                       # (M, N, P)
         with torch.no_grad():
             out = model(x)
+        if not (bool(torch.isfinite(out).all()) and bool(torch.isfinite(jac).all())):
+            raise _checks.divergence("outputs", state.get("step", 0), lr, noise_std, clip)
         g0 = junk_gradient(jac, out)                          # (M, P)
         c0 = clip_coordinates(g0, clip)
         coord_sq = jac.square().mean(dim=1)                   # E_x (d_p NN)^2, (M, P)
@@ -465,6 +545,8 @@ def trace_junk_runs(model: nn.Module, classes: Mapping[str, object], *, steps: i
         state["clipped_junk"], state["diffs"] = c0, diffs
 
     def after_step(step: int, _model: nn.Module) -> None:
+        _checks.check_parameters(params, step, lr, noise_std, clip)
+        state["step"] = step
         theta = flat_gradient([p.detach() for p in params])
         # theta_{t+1} = theta_t - lr (clip(g0) + noise_std Z): recover the realized Z.
         z = (-(theta - state["theta"]) / lr - state["clipped_junk"]) / noise_std
@@ -497,5 +579,6 @@ def trace_junk_run(model: nn.Module, tables, *, steps: int, lr: float, noise_std
                    clip: float | None = None, seed: SeedLike | Sequence[int] = 0,
                    n_checked: int = 1, progress: bool = False) -> BoundTrace:
     """:func:`trace_junk_runs` for a single class (a matrix ``(C, 2**n)`` or a sequence of targets)."""
+    tables = _class_tables(tables, "tables")
     return trace_junk_runs(model, {"class": tables}, steps=steps, lr=lr, noise_std=noise_std,
                            clip=clip, seed=seed, n_checked=n_checked, progress=progress)["class"]

@@ -25,7 +25,18 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from ._validation import as_tensor, check_choice, check_float, check_int, check_n
+from ._validation import (
+    as_tensor,
+    check_choice,
+    check_device,
+    check_dtype,
+    check_float,
+    check_int,
+    check_n,
+    check_seed,
+    check_size,
+    check_support,
+)
 from .random import SeedLike, make_generator
 
 __all__ = ["ACTIVATIONS", "INITIALIZATIONS", "BIAS_LAWS", "MLPEnsemble", "activation_function",
@@ -70,9 +81,32 @@ def sample_law(law: str, shape: Sequence[int], std: float, generator: torch.Gene
 
     Drawn on the CPU from ``generator`` (so a seed gives the same numbers everywhere), then
     moved to ``device``.
+
+    Parameters
+    ----------
+    law : {"gaussian", "rademacher", "uniform", "zero"}
+    shape : sequence of int
+        Each entry >= 0; the product is refused before allocation when it would exceed the
+        tensor-size cap (1 GiB of float64 by default, see
+        :func:`~inal_tutorial._validation.check_size`).
+    std : float
+        Finite, >= 0.
+    generator : torch.Generator
+    dtype : torch.float32 or torch.float64
+    device : None, "cpu" or an available "cuda[:i]"
     """
     law = check_choice(law, "law", INITIALIZATIONS + ("zero",))
-    shape = tuple(shape)
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, (Sequence, torch.Size)):
+        raise TypeError(f"shape must be a sequence of non-negative integers, got "
+                        f"{type(shape).__name__} {shape!r}")
+    shape = tuple(check_int(s, "shape entry", low=0) for s in shape)
+    std = check_float(std, "std", low=0.0)
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+    dtype = check_dtype(dtype)
+    if device is not None:
+        device = check_device(device)
+    check_size({f"shape[{i}]": s for i, s in enumerate(shape)}, what="the draws")
     if law == "zero" or std == 0:
         draws = torch.zeros(shape, dtype=dtype)
     elif law == "gaussian":
@@ -111,9 +145,18 @@ class MLPEnsemble(nn.Module):
         training (used for architectures that know the relevant coordinates). The fan-in
         is then the number of visible coordinates.
     seed : int or torch.Generator
-        Seed of the initialization.
-    dtype, device
+        Seed of the initialization: an int in [0, 2**62] or a generator.
+    dtype : torch.float32 or torch.float64
         Of the parameters.
+    device : None, "cpu" or an available "cuda[:i]"
+        Of the parameters.
+
+    Raises
+    ------
+    ValueError
+        Also when the largest weight tensor, ``n_models x fan_out x fan_in`` entries (drawn
+        in float64), would exceed the tensor-size cap (1 GiB by default, environment
+        variable ``INAL_MAX_TENSOR_BYTES``): checked before anything is allocated.
 
     Notes
     -----
@@ -140,12 +183,20 @@ class MLPEnsemble(nn.Module):
         self.bias_law = check_choice(bias, "bias", BIAS_LAWS)
         self.bias_std = check_float(bias_std, "bias_std", low=0.0)
         self.output_bias = bool(output_bias)
+        seed = check_seed(seed)
+        dtype = check_dtype(dtype)
+        if device is not None:
+            device = check_device(device)
+        sizes = (self.n_inputs, *self.hidden, 1)
+        layer = max(range(len(sizes) - 1), key=lambda i: sizes[i] * sizes[i + 1])
+        fan_in_name = "n_inputs" if layer == 0 else f"hidden[{layer - 1}]"
+        fan_out_name = f"hidden[{layer}]" if layer < len(self.hidden) else "read-out"
+        check_size({"n_models": self.n_models, fan_out_name: sizes[layer + 1],
+                    fan_in_name: sizes[layer]}, what="the weights of one layer")
         gen = make_generator(seed)
 
         mask = torch.ones(self.n_inputs, dtype=dtype)
         if first_layer_mask is not None:
-            from ._validation import check_support
-
             visible = check_support(first_layer_mask, self.n_inputs, "first_layer_mask",
                                     allow_empty=False)
             mask = torch.zeros(self.n_inputs, dtype=dtype)
@@ -153,7 +204,6 @@ class MLPEnsemble(nn.Module):
         self.register_buffer("input_mask", mask.to(device))
         self.has_mask = first_layer_mask is not None
 
-        sizes = (self.n_inputs, *self.hidden, 1)
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
         for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):

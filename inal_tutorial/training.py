@@ -82,6 +82,7 @@ grow while the loss is flat.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -89,13 +90,18 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import _training_checks as _checks
 from ._progress import progress_bar
 from ._validation import (
     MAX_ENUMERATION_N,
+    DivergenceError,
     as_tensor,
     check_choice,
+    check_device,
     check_float,
     check_int,
+    check_seed,
+    check_size,
     check_support,
 )
 from .boolean import BooleanTarget, Staircase, all_inputs
@@ -114,6 +120,7 @@ __all__ = [
     "clip_coordinates",
     "training_seeds",
     "ensemble_parameters",
+    "DivergenceError",
 ]
 
 #: Largest n for which evaluation enumerates the cube by default.
@@ -227,15 +234,16 @@ def training_seeds(seed: SeedLike | Sequence[int], n_models: int) -> list[int]:
     """Per-model seeds: a list of ``n_models`` ints used as is, or ``spawn_seeds(seed, n_models)``.
 
     Training model m alone with ``seed=[seeds[m]]`` reproduces its run inside the ensemble.
+    Every seed (the int, or each entry of the list) must be in [0, 2**62] (numpy integers
+    behave as Python ints); ``n_models`` in [1, 10**7].
     """
-    n_models = check_int(n_models, "n_models", low=1)
+    n_models = check_int(n_models, "n_models", low=1, high=10**7)
     if isinstance(seed, (list, tuple, np.ndarray)):
-        seeds = [check_int(int(s) if isinstance(s, np.integer) else s, "seed entry", low=0,
-                           high=2**63 - 1) for s in seed]
+        seeds = [check_seed(s, f"seed[{i}]", allow_generator=False) for i, s in enumerate(seed)]
         if len(seeds) != n_models:
             raise ValueError(f"seed must hold one seed per model ({n_models}), got {len(seeds)}")
         return seeds
-    return spawn_seeds(seed, n_models)
+    return spawn_seeds(check_seed(seed), n_models)
 
 
 def clip_coordinates(values: torch.Tensor, clip: float | None) -> torch.Tensor:
@@ -243,7 +251,11 @@ def clip_coordinates(values: torch.Tensor, clip: float | None) -> torch.Tensor:
 
     It is 1-Lipschitz in every norm that is a sum over coordinates:
     :math:`|\mathrm{clip}_A(a)_p-\mathrm{clip}_A(b)_p|\le|a_p-b_p|`.
+
+    ``values`` must be a real tensor with finite entries (clipping would pass NaN on);
+    ``clip`` None or a finite float > 0.
     """
+    values = _checks.check_tensor(values, "values")
     if clip is None:
         return values
     clip = check_float(clip, "clip", low=0.0, low_open=True)
@@ -251,7 +263,22 @@ def clip_coordinates(values: torch.Tensor, clip: float | None) -> torch.Tensor:
 
 
 def flat_gradient(grads: Sequence[torch.Tensor]) -> torch.Tensor:
-    """Concatenate per-parameter tensors ``(M, ...)`` into one ``(M, P)`` matrix (model m's row)."""
+    """Concatenate per-parameter tensors ``(M, ...)`` into one ``(M, P)`` matrix (model m's row).
+
+    ``grads`` must be a non-empty sequence of tensors with at least one dimension and the
+    same leading size M.
+    """
+    if isinstance(grads, torch.Tensor) or not isinstance(grads, (list, tuple)):
+        raise TypeError(f"grads must be a list of tensors (M, ...), got {type(grads).__name__}")
+    if not grads:
+        raise ValueError("grads must hold at least one tensor, got an empty sequence")
+    for i, g in enumerate(grads):
+        if not isinstance(g, torch.Tensor) or g.ndim == 0:
+            raise TypeError(f"grads[{i}] must be a tensor with a leading model dimension, got "
+                            f"{type(g).__name__}")
+        if g.shape[0] != grads[0].shape[0]:
+            raise ValueError(f"grads[{i}] must have leading size M = {grads[0].shape[0]} like "
+                             f"grads[0], got shape {tuple(g.shape)}")
     return torch.cat([g.reshape(g.shape[0], -1) for g in grads], dim=1)
 
 
@@ -280,6 +307,9 @@ def loss_gradient(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: str 
     x : ``(N, *shape)`` shared inputs or ``(M, N, *shape)`` per-model inputs
     y : ``(N,)`` or ``(M, N)`` labels
 
+    Both must be finite real tensors with at least one input, and ``y`` must give one label
+    per input (a ``ValueError`` names the one that does not fit).
+
     Returns
     -------
     (grads, losses) : per-parameter gradients (each shaped like the parameter) and the
@@ -287,6 +317,14 @@ def loss_gradient(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: str 
     """
     loss_fn = LOSSES[check_choice(loss, "loss", tuple(LOSSES))]
     params, n_models = ensemble_parameters(model)
+    x = _checks.check_tensor(x, "x")
+    y = _checks.check_tensor(y, "y")
+    _checks.check_batch_shapes(x, y, n_models)
+    return _loss_gradient(model, x, y, loss_fn, params, n_models, create_graph)
+
+
+def _loss_gradient(model, x, y, loss_fn, params, n_models: int, create_graph: bool = False):
+    """:func:`loss_gradient` without the argument checks (the training loop's inner step)."""
     out = _forward(model, x, n_models)
     per_model = loss_fn(out, y.to(out.dtype)).mean(dim=1)
     grads = torch.autograd.grad(per_model.sum(), params, create_graph=create_graph)
@@ -454,7 +492,7 @@ def _evaluation_set(task, dtype, device, test_size: int | None, data_seed: int):
         x = all_inputs(task.n, dtype=dtype, device=device)
         return x, task(x).to(dtype), True
     size = 10_000 if test_size is None else test_size
-    gen = make_generator(data_seed + 1)
+    gen = _checks.derived_generator(data_seed + 1)
     bits = torch.randint(0, 2, (size, task.n), generator=gen)
     x = (1 - 2 * bits).to(dtype=dtype, device=device)
     return x, task(x).to(dtype), False
@@ -515,13 +553,19 @@ def evaluate(model: nn.Module, task, *, loss: str = "square", test_size: int | N
     For a Boolean target the evaluation set is the whole cube when n <= 16 and
     ``test_size`` is None, else ``test_size`` (default 10 000) uniform inputs drawn from
     ``data_seed``; for an :class:`ArrayDataset` its test set.
+
+    ``data_seed`` is an int in [0, 2**62]; ``test_size`` in [1, 10**8] with
+    ``test_size x n`` within the tensor-size cap; the task must be on the model's n.
     """
     loss_fn = LOSSES[check_choice(loss, "loss", tuple(LOSSES))]
     task = _check_task(task)
     params, m = ensemble_parameters(model)
-    data_seed = check_int(data_seed, "data_seed", low=0, high=2**62)
+    _checks.check_task_fits(model, task)
+    data_seed = check_seed(data_seed, "data_seed", allow_generator=False)
     if test_size is not None:
         test_size = check_int(test_size, "test_size", low=1, high=10**8)
+        if not isinstance(task, ArrayDataset):
+            check_size({"test_size": test_size, "n": task.n}, what="the test inputs")
     x, y, _ = _evaluation_set(task, params[0].dtype, params[0].device, test_size, data_seed)
     values = _metrics_on(model, x, y, loss_fn, m)
     sup = _support_of(task, support)
@@ -606,6 +650,24 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
     Returns
     -------
     TrainingHistory
+
+    Raises
+    ------
+    DivergenceError
+        (a ``ValueError``) when a model's loss becomes non-finite during the run (checked at
+        every step on the ``(M,)`` losses, and on the parameters at the end): the message
+        names the step, ``lr`` and, when used, ``noise_std`` and ``clip``.
+    ValueError, TypeError
+        For bad arguments, each named: ``steps`` in [0, 10**9]; ``lr`` finite > 0;
+        ``noise_std``, ``weight_decay`` finite >= 0; ``clip`` None or finite > 0; ``seed`` an
+        int in [0, 2**62], a generator, or a list of M such ints; ``data_seed`` an int in
+        [0, 2**62]; ``batch_size``, ``train_size``, ``test_size`` in [1, 10**8]; the task on
+        the model's ``n_inputs``; ``device`` "cpu" or an available "cuda[:i]". Sizes are
+        also refused, before allocation, when one step's inputs or activations
+        (``n_models x batch_size x max(n, width)``, or ``2^n`` rows for the population
+        gradient), the training set (``train_size x n``) or the test inputs
+        (``test_size x n``) would exceed the tensor-size cap (1 GiB by default, environment
+        variable ``INAL_MAX_TENSOR_BYTES``).
     """
     task = _check_task(task)
     steps = check_int(steps, "steps", low=0, high=10**9)
@@ -621,17 +683,22 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
         test_size = check_int(test_size, "test_size", low=1, high=10**8)
     eval_every = max(1, steps // 50) if eval_every is None else check_int(eval_every, "eval_every",
                                                                            low=1)
+    if not isinstance(seed, (list, tuple, np.ndarray)):
+        seed = check_seed(seed)
     if data_seed is None:
-        data_seed = seed if isinstance(seed, int) and not isinstance(seed, bool) else 0
-    data_seed = check_int(data_seed, "data_seed", low=0, high=2**62)
+        data_seed = int(seed) if isinstance(seed, numbers.Integral) else 0
+    data_seed = check_seed(data_seed, "data_seed", allow_generator=False)
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    _checks.check_task_fits(model, task)
     if device is not None:
-        model.to(device)
+        model.to(check_device(device))
     params, n_models = ensemble_parameters(model)
     dtype, device = params[0].dtype, params[0].device
     seeds = training_seeds(seed, n_models)
     # Two generators per model, so that changing noise_std leaves the minibatches unchanged.
     data_gens = [make_generator(s) for s in seeds]
-    noise_gens = [make_generator(s ^ 0x5DEECE66D) for s in seeds]
+    noise_gens = [_checks.derived_generator(s ^ 0x5DEECE66D) for s in seeds]
 
     # Where the inputs of each step come from.
     if isinstance(task, ArrayDataset):
@@ -643,6 +710,7 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
         n_data, what = X.shape[0], "the training set"
     elif train_size is not None:
         train_size = check_int(train_size, "train_size", low=1, high=10**8)
+        check_size({"train_size": train_size, "n": task.n}, what="the training set")
         gen = make_generator(data_seed)
         X = (1 - 2 * torch.randint(0, 2, (train_size, task.n), generator=gen)).to(dtype=dtype,
                                                                                   device=device)
@@ -651,11 +719,17 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
     else:
         X = Y = None
         n_data, what = (2**task.n if task.n <= MAX_ENUMERATION_N else None), "the 2^n inputs"
+    features = task.n if X is None else int(np.prod(X.shape[1:]))
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size", low=1, high=10**8)
         if X is not None and batch_size > n_data:
             raise ValueError(f"batch_size must be at most the number of training examples "
                              f"({what}: {n_data}), got {batch_size}")
+        _checks.check_step_size(model, n_models, batch_size, "batch_size", features, dtype)
+    elif X is None and task.n <= POPULATION_MAX_N:
+        _checks.check_step_size(model, n_models, 2**task.n, "2^n", features, dtype)
+    if test_size is not None and X is None:
+        check_size({"test_size": test_size, "n": task.n}, what="the test inputs")
     if X is not None:
         source = _FullSet(X, Y) if batch_size is None else _Shuffled(X, Y, batch_size, data_gens)
     elif batch_size is None:
@@ -683,6 +757,7 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
         values = _metrics_on(model, x_eval, y_eval, loss_fn, n_models)
         if X is not None:
             values.update(_metrics_on(model, X, Y, loss_fn, n_models, prefix="train_"))
+        _checks.check_metrics(values, step, lr, noise_std, clip)
         if sup is not None:
             mass = _support_mass(model, sup)
             if mass is not None:
@@ -698,7 +773,9 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
     bar = progress_bar(range(1, steps + 1), desc="training", enabled=progress)
     for step in bar:
         x, y = source.batch()
-        grads, _ = loss_gradient(model, x, y, loss)
+        grads, losses = _loss_gradient(model, x, y, loss_fn, params, n_models)
+        # One finite check per step on the (M,) losses: after step - 1 updates.
+        _checks.check_losses(losses, step - 1, lr, noise_std, clip)
         with torch.no_grad():
             noise = None
             if noise_std > 0:
@@ -708,7 +785,8 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
             for p, g, size in zip(params, grads, per_model_sizes, strict=True):
                 if weight_decay:
                     g = g + weight_decay * p
-                g = clip_coordinates(g, clip)
+                if clip is not None:
+                    g = g.clamp(-clip, clip)
                 if noise is not None:
                     g = g + noise_std * noise[:, offset:offset + size].view_as(p)
                 offset += size
@@ -723,6 +801,7 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
                     bool((last["accuracy"] >= stop_accuracy).all()):
                 break
     bar.close()
+    _checks.check_parameters(params, int(recorded_steps[-1]), lr, noise_std, clip)
     config = {"algorithm": "noisy_gd" if noise_std > 0 or clip is not None else "sgd",
               "loss": loss, "lr": lr, "steps": steps, "batch_size": batch_size,
               "train_size": train_size, "noise_std": noise_std, "clip": clip,

@@ -266,7 +266,7 @@ def test_generic_dataset_and_a_custom_ensemble_module():
 
 
 def test_history_schedule_and_helpers():
-    h = it.train(_net(), it.Parity(6, k=1), steps=10, lr=0.5, eval_every=4, progress=False)
+    h = it.train(_net(), it.Parity(6, k=1), steps=10, lr=0.05, eval_every=4, progress=False)
     assert list(h.steps) == [0, 4, 8, 10]
     assert h["accuracy"].shape == (4, 3)
     assert h.mean("loss").shape == (4,)
