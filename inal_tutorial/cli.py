@@ -17,8 +17,12 @@ Sub-commands
 ``info``
     Versions, the available devices and the Walsh–Hadamard backend.
 
-Bad arguments end with a message naming the argument and exit status 2 (argparse's
-error path), whether argparse or the package's own validation catches them.
+Bad arguments end with a message naming the argument and exit status 2, never a
+traceback: argparse's own errors print the usage and ``inal-tutorial COMMAND: error: …``;
+errors the package's validation finds (``ValueError``, ``TypeError``, including a
+:class:`~inal_tutorial._validation.DivergenceError` from a diverging run, and
+``MemoryError``) print the single line ``error: …`` on stderr. A result that is not
+finite (NaN or infinity) is never printed, as text or as JSON: it is such an error.
 """
 
 from __future__ import annotations
@@ -83,22 +87,13 @@ def _float_in(low: float, *, low_open: bool = False) -> Callable[[str], float]:
 
 
 def _device(text: str) -> torch.device:
+    """``--device``: ``cpu`` or an existing ``cuda[:index]`` (:func:`check_device`)."""
+    from ._validation import check_device
+
     try:
-        device = torch.device(text)
-    except RuntimeError:
-        raise argparse.ArgumentTypeError(
-            f"unknown device {text!r}: expected e.g. 'cpu', 'cuda' or 'cuda:1'") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise argparse.ArgumentTypeError(
-            f"device {text!r} is not available here (torch.cuda.is_available() is False)")
-    if device.type == "cuda" and device.index is not None and \
-            device.index >= torch.cuda.device_count():
-        raise argparse.ArgumentTypeError(
-            f"device {text!r} does not exist: {torch.cuda.device_count()} CUDA device(s)")
-    if device.type not in ("cpu", "cuda", "mps"):
-        raise argparse.ArgumentTypeError(f"device type {device.type!r} is not supported: "
-                                         "use 'cpu' or 'cuda'")
-    return device
+        return check_device(text)
+    except (TypeError, ValueError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -110,8 +105,16 @@ _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
 def make_target(name: str, n: int, k: int | None = None, seed: int = 0):
-    """The target ``name`` (one of :data:`TARGETS`) on ``n`` bits; ``k`` for parity/staircase."""
+    """The target ``name`` (one of :data:`TARGETS`) on ``n`` bits; ``k`` for parity/staircase.
+
+    ``n`` and ``k`` are checked by the target's class (e.g. 0 <= k <= n for a parity, and
+    n <= 24 for the random function, whose truth table is stored); ``seed`` (random
+    function only) is an int in [0, 2**62].
+    """
+    from ._validation import check_choice
     from .boolean import Majority, Parity, RandomFunction, Staircase
+
+    check_choice(name, "target", TARGETS)
 
     if name == "parity":
         return Parity(n, k=3 if k is None else k)
@@ -148,35 +151,91 @@ def _describe_architecture(hidden: Sequence[int], activation: str, init: str, bi
 
 
 # ---------------------------------------------------------------------------
+# Checks shared by the sub-commands
+# ---------------------------------------------------------------------------
+
+
+def _check_network_size(models: int, models_name: str, n: int, hidden: Sequence[int]) -> None:
+    """Refuse, before allocating, a network whose weights ``models x width x fan-in`` (one
+    layer, 8 bytes an entry) exceed the size cap of :func:`check_size`."""
+    from ._validation import check_size
+
+    sizes = (n, *hidden)
+    for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        check_size({models_name: models, f"--hidden[{layer}]": fan_out,
+                    "n" if layer == 0 else f"--hidden[{layer - 1}]": fan_in},
+                   what="a layer's weights")
+
+
+def _check_finite(values: dict[str, float], *, hint: str, divergence: bool = False) -> None:
+    """Raise (``DivergenceError`` if ``divergence``) naming the first non-finite value."""
+    from ._validation import DivergenceError
+
+    for name, value in values.items():
+        if not math.isfinite(float(value)):
+            error = DivergenceError if divergence else ValueError
+            raise error(f"{name} must be finite, got {float(value)} ({hint})")
+
+
+def _dumps(report: dict) -> str:
+    """The report as strict JSON (NaN and infinity are refused, never printed)."""
+    try:
+        return json.dumps(report, indent=2, allow_nan=False)
+    except ValueError as err:
+        raise ValueError(f"the JSON report must hold finite numbers only, got NaN or infinity "
+                         f"({err})") from None
+
+
+# ---------------------------------------------------------------------------
 # estimate
 # ---------------------------------------------------------------------------
 
 
 def _run_estimate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from ._validation import offset_seed
     from .alignment import estimate_inal
     from .boolean import Embedded
     from .networks import MLPEnsemble
 
+    target = make_target(args.target, args.n, args.k, args.seed)
+    if args.embed is not None:
+        if args.embed < target.n:
+            raise ValueError(f"--embed must be an integer in [{target.n}, 4096] (at least "
+                             f"--n = {target.n}), got {args.embed}")
+        target = Embedded(target, args.embed)
+    n_total = target.n
+    samples = args.samples
+    if samples is None and n_total > EXACT_DEFAULT_MAX_N:
+        samples = DEFAULT_SAMPLES
+    _check_network_size(args.n_init, "--n-init", n_total, args.hidden)
+    network = MLPEnsemble(n_total, tuple(args.hidden), n_models=args.n_init,
+                          activation=args.activation, init=args.init, bias=args.bias,
+                          bias_std=args.bias_std, seed=args.seed, dtype=_DTYPES[args.dtype],
+                          device=args.device)
+    if not all(bool(torch.isfinite(p).all()) for p in network.parameters()):
+        raise ValueError(f"--bias-std must be small enough for the biases to be finite in "
+                         f"{args.dtype}, got {args.bias_std:g}")
+    hint = "the network's outputs overflowed: lower --bias-std or the widths, or use --dtype " \
+        "float64"
     try:
-        target = make_target(args.target, args.n, args.k, args.seed)
-        if args.embed is not None:
-            target = Embedded(target, args.embed)
-        n_total = target.n
-        samples = args.samples
-        if samples is None and n_total > EXACT_DEFAULT_MAX_N:
-            samples = DEFAULT_SAMPLES
-        network = MLPEnsemble(n_total, tuple(args.hidden), n_models=args.n_init,
-                              activation=args.activation, init=args.init, bias=args.bias,
-                              bias_std=args.bias_std, seed=args.seed, dtype=_DTYPES[args.dtype],
-                              device=args.device)
-    except (TypeError, ValueError) as err:
-        parser.error(str(err))
-    result = estimate_inal(target, network, n_samples=samples, seed=args.seed + 1,
-                           progress=not args.json)
+        result = estimate_inal(target, network, n_samples=samples,
+                               seed=offset_seed(args.seed, 1), progress=not args.json)
+    except ValueError as err:
+        if "NaN" not in str(err) and "infinite" not in str(err):
+            raise
+        raise ValueError(f"the estimate must be finite, got NaN or infinity ({err}): "
+                         f"{hint}") from err
     layer_names = [f"hidden {i + 1}" for i in range(len(args.hidden))] + ["read-out"]
     lo, hi = result.ci
+    _check_finite({"inal": result.value, "stderr": result.stderr, "ci95 low": lo,
+                   "ci95 high": hi,
+                   **{f"per-layer {name}": float(v) for name, v in zip(
+                       layer_names, result.per_layer, strict=True)},
+                   **{f"per-layer stderr {name}": float(v) for name, v in zip(
+                       layer_names, result.per_layer_stderr, strict=True)}},
+                  hint=hint)
     if args.json:
-        print(json.dumps({
+        print(_dumps({
             "target": target.name, "n": n_total, "hidden": list(args.hidden),
             "activation": args.activation, "init": args.init, "bias": args.bias,
             "bias_std": args.bias_std, "n_init": result.n_init, "method": result.method,
@@ -185,7 +244,7 @@ def _run_estimate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
             "per_layer": dict(zip(layer_names, map(float, result.per_layer), strict=True)),
             "per_layer_stderr": dict(zip(layer_names, map(float, result.per_layer_stderr),
                                          strict=True)),
-        }, indent=2))
+        }))
         return 0
     inputs = (f"exact over all 2^{n_total} inputs" if result.n_samples is None
               else f"unbiased estimator on {result.n_samples} sampled inputs")
@@ -261,13 +320,10 @@ def _run_train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         if getattr(args, key) is not None:
             options[key] = getattr(args, key)
     hidden = tuple(args.hidden) if args.hidden else config.hidden
-    try:
-        target = make_target(config.target, config.n, config.k, args.seed)
-        network = MLPEnsemble(target.n, hidden, n_models=args.seeds, activation=config.activation,
-                              output_bias=config.output_bias, seed=args.seed,
-                              device=args.device)
-    except (TypeError, ValueError) as err:
-        parser.error(str(err))
+    target = make_target(config.target, config.n, config.k, args.seed)
+    _check_network_size(args.seeds, "--seeds", target.n, hidden)
+    network = MLPEnsemble(target.n, hidden, n_models=args.seeds, activation=config.activation,
+                          output_bias=config.output_bias, seed=args.seed, device=args.device)
     print(f"configuration: {args.config}: {config.description}")
     print(f"target {target.name} on n = {target.n} bits; {args.seeds} seed(s) trained as one "
           f"ensemble of width {hidden}; device {network.weights[0].device}")
@@ -276,6 +332,12 @@ def _run_train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
                     progress=not args.no_progress, **options)
     seconds = time.perf_counter() - start
     last_step = int(history.steps[-1])
+    hint = f"training diverged: lower --lr, got {options['lr']:g}"
+    metrics = {name: history.final(name) for name in ("accuracy", "correlation")
+               if name in history}
+    _check_finite({f"final {name} of seed {i}": float(v) for name, values in metrics.items()
+                   for i, v in enumerate(np.asarray(values).ravel())},
+                  hint=hint, divergence=True)
     print(f"ran {last_step} steps in {seconds:.1f} s ({seconds / max(last_step, 1) * 1e3:.2f} ms "
           f"per step for all seeds)")
     if "accuracy" in history:
@@ -442,4 +504,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     sub = parser._subparsers._group_actions[0].choices[args.command]  # for sub-command errors
-    return args.run(args, sub)
+    try:
+        return args.run(args, sub)
+    except (ValueError, TypeError, MemoryError) as err:  # DivergenceError is a ValueError
+        return _report_error(err)
+    except RuntimeError as err:  # torch's failed allocations (CPU or CUDA) are RuntimeErrors
+        if isinstance(err, getattr(torch, "OutOfMemoryError", ())) or any(
+                phrase in str(err) for phrase in ("can't allocate memory", "out of memory")):
+            return _report_error(err)
+        raise
+
+
+def _report_error(err: BaseException) -> int:
+    """Print ``err`` as the single line ``error: …`` on stderr; return exit status 2."""
+    if isinstance(err, (MemoryError, RuntimeError)):
+        text = f"out of memory ({type(err).__name__}: {err}); lower the sizes"
+    else:
+        text = str(err)
+    text = " ".join(text.split())  # one line, whatever the message holds
+    print(f"error: {text}", file=sys.stderr)
+    return 2

@@ -28,13 +28,23 @@ tensors feed this network and a fully connected one.
 from __future__ import annotations
 
 import copy
+import numbers
 from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F  # noqa: N812  (the usual alias)
 from torch import nn
 
-from ._validation import as_tensor, check_choice, check_float, check_int
+from ._validation import (
+    as_tensor,
+    check_choice,
+    check_device,
+    check_dtype,
+    check_float,
+    check_int,
+    check_seed,
+    check_size,
+)
 from .networks import ACTIVATIONS, BIAS_LAWS, INITIALIZATIONS, sample_law
 from .random import SeedLike, make_generator
 
@@ -42,7 +52,7 @@ __all__ = ["CNNEnsemble"]
 
 
 def _check_widths(values, name: str, *, allow_empty: bool) -> tuple[int, ...]:
-    if isinstance(values, int) and not isinstance(values, bool):
+    if isinstance(values, numbers.Integral) and not isinstance(values, bool):
         values = (values,)
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
         raise TypeError(f"{name} must be a sequence of positive integers, got {values!r}")
@@ -57,21 +67,29 @@ class CNNEnsemble(nn.Module):
     Parameters
     ----------
     image_shape : (int, int)
-        Height and width H, W of the input images (inputs are flattened to H·W).
+        Height and width H, W of the input images (inputs are flattened to H·W), each in
+        [1, 4096].
     channels : sequence of int
-        Output channels of each convolution (at least one layer).
+        Output channels of each convolution (at least one layer), each in [1, 100 000].
     hidden : sequence of int
-        Widths of the fully connected hidden layers after pooling (may be empty).
+        Widths of the fully connected hidden layers after pooling (may be empty), each in
+        [1, 100 000].
     n_models : int
-        Number M of independent initializations.
+        Number M of independent initializations, 1 <= M <= 10**7. Every parameter tensor
+        (e.g. ``M x C_out x C_in x k x k`` for a convolution, ``M x width x fan-in`` for a
+        fully connected layer, 8 bytes an entry) must fit the size cap of
+        :func:`~inal_tutorial._validation.check_size` (1 GiB by default, environment
+        variable ``INAL_MAX_TENSOR_BYTES``); so must ``N x M x C x H x W``, a layer's
+        outputs on N inputs, at every forward pass.
     kernel_size : int
-        Odd side k of the square filters (zero padding k//2 keeps H×W).
+        Odd side k of the square filters (zero padding k//2 keeps H×W), 1 <= k <= 99.
     pool : int
         Side of the average pooling after the last convolution (1: none); must divide H and W.
     activation, init, bias, bias_std, output_bias
         As in :class:`~inal_tutorial.networks.MLPEnsemble`.
-    seed : int or torch.Generator
-    dtype, device
+    seed : int in [0, 2**62] or torch.Generator
+    dtype : torch.float32 or torch.float64
+    device : None, "cpu", "cuda[:i]" (an existing CUDA device) or a torch.device
 
     Notes
     -----
@@ -110,8 +128,21 @@ class CNNEnsemble(nn.Module):
         self.bias_std = check_float(bias_std, "bias_std", low=0.0)
         self.output_bias = bool(output_bias)
         self.n_inputs = height * width
-        gen = make_generator(seed)
+        dtype = check_dtype(dtype)
+        device = check_device(device)
+        seed = check_seed(seed)
         m, k = self.n_models, self.kernel_size
+        c_in = 1
+        for c_out in self.channels:
+            check_size({"n_models": m, "channels entry": c_out, "C_in": c_in,
+                        "kernel_size^2": k * k}, what="a convolution's weights")
+            c_in = c_out
+        n_pooled = c_in * (height // self.pool) * (width // self.pool)
+        sizes = (n_pooled, *self.hidden, 1)
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+            check_size({"n_models": m, "width": fan_out, "fan-in": fan_in},
+                       what="a fully connected layer's weights")
+        gen = make_generator(seed)
 
         def draw_bias(shape, is_output=False):
             if self.bias_law == "none" or (is_output and not self.output_bias):
@@ -151,8 +182,7 @@ class CNNEnsemble(nn.Module):
         return (*(c * height * width for c in self.channels), *self.hidden, 1)
 
     def _check_input(self, x) -> tuple[torch.Tensor, bool]:
-        if not isinstance(x, torch.Tensor):
-            x = as_tensor(x, "x")
+        x = as_tensor(x, "x")
         if x.ndim not in (2, 3) or x.shape[-1] != self.n_inputs:
             raise ValueError(f"x must have shape (N, {self.n_inputs}) or (M, N, {self.n_inputs}) "
                              f"(flattened {self.image_shape[0]}x{self.image_shape[1]} images), "
@@ -160,6 +190,10 @@ class CNNEnsemble(nn.Module):
         if x.ndim == 3 and x.shape[0] != self.n_models:
             raise ValueError(f"x of shape (M, N, d) must have M = n_models = {self.n_models}, "
                              f"got {x.shape[0]}")
+        height, width = self.image_shape
+        check_size({"N": x.shape[-2], "n_models": self.n_models,
+                    "channels": max(self.channels), "H x W": height * width},
+                   what="a convolution's outputs")
         p = self.conv_weights[0]
         return x.to(dtype=p.dtype, device=p.device), x.ndim == 2
 

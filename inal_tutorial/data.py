@@ -28,9 +28,19 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
 import torch
 
-from ._validation import as_tensor, check_choice, check_float, check_int
+from ._validation import (
+    as_tensor,
+    check_choice,
+    check_device,
+    check_dtype,
+    check_float,
+    check_int,
+    check_seed,
+    check_size,
+)
 from .alignment import INALResult, inal_result_from_squares, unbiased_squared_mean
 from .networks import MLPEnsemble
 from .random import SeedLike, make_generator
@@ -110,7 +120,7 @@ class DigitsTask:
         refers to the original pixel order).
         """
         if permutation is None:
-            perm = random_pixel_permutation(self.n_features, seed)
+            perm = random_pixel_permutation(self.n_features, check_seed(seed))
         else:
             perm = _check_permutation(permutation, self.n_features)
         total = perm if self.permutation is None else self.permutation[perm]
@@ -120,7 +130,18 @@ class DigitsTask:
 
     def to(self, dtype: torch.dtype | None = None,
            device: str | torch.device | None = None) -> DigitsTask:
-        """A copy with the inputs and labels moved to ``dtype`` / ``device``."""
+        """A copy with the inputs and labels moved to ``dtype`` / ``device``.
+
+        Parameters
+        ----------
+        dtype : torch.float32, torch.float64 or None
+            None keeps the current dtype.
+        device : "cpu", "cuda[:i]" (an existing CUDA device), a torch.device or None
+            None keeps the current device.
+        """
+        dtype = None if dtype is None else check_dtype(dtype)
+        device = None if device is None else check_device(device)
+
         def move(t):
             return t.to(dtype=dtype, device=device)
 
@@ -149,7 +170,8 @@ class DigitsTask:
 
 
 def _check_digit_group(group, name: str) -> tuple[int, ...]:
-    if isinstance(group, (str, bytes)) or not isinstance(group, (Sequence, set, frozenset, range)):
+    if isinstance(group, (str, bytes)) or not isinstance(group, (Sequence, set, frozenset, range,
+                                                                np.ndarray, torch.Tensor)):
         raise TypeError(f"{name} must be a sequence of digits 0..9, got {type(group).__name__}")
     digits = [check_int(d, f"{name} entry", low=0, high=9) for d in group]
     if not digits:
@@ -160,7 +182,16 @@ def _check_digit_group(group, name: str) -> tuple[int, ...]:
 
 
 def _check_permutation(permutation, size: int) -> torch.Tensor:
-    perm = torch.as_tensor(permutation)
+    if isinstance(permutation, (str, bytes)) or not isinstance(
+            permutation, (Sequence, range, np.ndarray, torch.Tensor)):
+        raise TypeError(f"permutation must be a sequence of {size} integer indices, got "
+                        f"{type(permutation).__name__}")
+    try:
+        perm = torch.as_tensor(np.asarray(permutation) if isinstance(permutation, range)
+                               else permutation)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"permutation must be a sequence of {size} integer indices, got "
+                        f"{type(permutation).__name__}") from err
     if perm.ndim != 1 or perm.shape[0] != size or perm.is_floating_point() or perm.dtype == torch.bool:
         raise ValueError(f"permutation must be {size} integer indices, got shape "
                          f"{tuple(perm.shape)} and dtype {perm.dtype}")
@@ -171,9 +202,16 @@ def _check_permutation(permutation, size: int) -> torch.Tensor:
 
 
 def random_pixel_permutation(size: int = 64, seed: SeedLike = 0) -> torch.Tensor:
-    """A uniformly random permutation of ``range(size)`` drawn from ``seed`` (a LongTensor)."""
+    """A uniformly random permutation of ``range(size)`` drawn from ``seed`` (a LongTensor).
+
+    Parameters
+    ----------
+    size : int
+        1 <= size <= 10**7.
+    seed : int in [0, 2**62] or torch.Generator
+    """
     size = check_int(size, "size", low=1, high=10**7)
-    return torch.randperm(size, generator=make_generator(seed))
+    return torch.randperm(size, generator=make_generator(check_seed(seed)))
 
 
 def load_digits_task(positive: Sequence[int] = (0, 2, 4, 6, 8),
@@ -197,8 +235,9 @@ def load_digits_task(positive: Sequence[int] = (0, 2, 4, 6, 8),
     positive, negative : sequences of distinct digits in 0..9, disjoint
         Default: even against odd digits (891 images per label after balancing).
     test_fraction : float in (0, 1)
-    seed : int or torch.Generator
-    dtype : torch.dtype
+        It must leave at least one train and one test image per label.
+    seed : int in [0, 2**62] or torch.Generator
+    dtype : torch.float32 or torch.float64
         Of inputs and labels (use ``torch.float64`` for exact comparisons).
 
     References
@@ -212,8 +251,8 @@ def load_digits_task(positive: Sequence[int] = (0, 2, 4, 6, 8),
                          f"{sorted(set(positive) & set(negative))}")
     test_fraction = check_float(test_fraction, "test_fraction", low=0.0, high=1.0,
                                 low_open=True, high_open=True)
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
+    dtype = check_dtype(dtype)
+    seed = check_seed(seed)
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
@@ -287,6 +326,9 @@ def _check_xy(x, y, network, *, many: bool = False) -> tuple[torch.Tensor, torch
     y = as_tensor(y, name)
     if x.ndim != 2:
         raise ValueError(f"x must have shape (N, d), got {tuple(x.shape)}")
+    if x.shape[0] < 1:
+        raise ValueError(f"x must hold at least one data point (N >= 1), got shape "
+                         f"{tuple(x.shape)}")
     want = f"(N, T) = ({x.shape[0]}, T)" if many else f"(N,) = ({x.shape[0]},)"
     if y.shape[0:1] != x.shape[0:1] or y.ndim != (2 if many else 1) or (many and y.shape[1] < 1):
         raise ValueError(f"{name} must have shape {want} to match x, got {tuple(y.shape)}")
@@ -295,8 +337,23 @@ def _check_xy(x, y, network, *, many: bool = False) -> tuple[torch.Tensor, torch
                         f"{type(network).__name__}")
     n_inputs = getattr(network, "n_inputs", x.shape[1])
     if x.shape[1] != n_inputs:
-        raise ValueError(f"x has {x.shape[1]} features but the network has n_inputs={n_inputs}")
+        raise ValueError(f"x must have {n_inputs} columns (the network's n_inputs), got "
+                         f"{x.shape[1]}")
     return x, y
+
+
+def _check_pass_size(network, rows: int, n_labels: int) -> None:
+    """Refuse a pass whose largest tensors (one layer's outputs on a chunk, or the sums over
+    labels) would exceed the size cap, before any forward pass."""
+    widths = getattr(network, "widths", None)
+    if not widths:
+        return
+    units = max(int(w) for w in widths)
+    models = int(network.n_models)
+    check_size({"n_models": models, "chunk_size rows": rows, "layer width": units},
+               what="one layer's outputs on a chunk")
+    check_size({"labels columns T": n_labels, "n_models": models, "layer width": units},
+               what="the correlation sums")
 
 
 def data_correlations(x, labels, network, *, chunk_size: int = 512, squares: bool = True
@@ -313,7 +370,10 @@ def data_correlations(x, labels, network, *, chunk_size: int = 512, squares: boo
         :class:`~inal_tutorial.convnets.CNNEnsemble`) whose ``neuron_outputs(x)``
         returns one ``(M, N, units)`` tensor per layer.
     chunk_size : int
-        Rows of ``x`` per forward pass (bounds memory).
+        Rows of ``x`` per forward pass (bounds memory), >= 1. The largest tensors,
+        ``n_models x min(chunk_size, N) x width`` and ``T x n_models x width`` (8 bytes an
+        entry), must fit the size cap of :func:`~inal_tutorial._validation.check_size`
+        (1 GiB by default, environment variable ``INAL_MAX_TENSOR_BYTES``).
     squares : bool
         Also accumulate the sums of squares (needed by the unbiased estimator only);
         without them ``sums_of_squares`` is None and the pass costs half as much.
@@ -325,6 +385,7 @@ def data_correlations(x, labels, network, *, chunk_size: int = 512, squares: boo
     x, labels = _check_xy(x, labels, network, many=True)
     chunk_size = check_int(chunk_size, "chunk_size", low=1)
     dtype, device = _network_dtype_device(network)
+    _check_pass_size(network, min(chunk_size, x.shape[0]), labels.shape[1])
     sums: list[torch.Tensor] = []
     sums_sq: list[torch.Tensor] = []
     with torch.no_grad():
@@ -355,6 +416,15 @@ def estimate_inal_many(x, labels, network, *, estimator: str = "empirical",
     so this gives :func:`~inal_tutorial.alignment.estimate_inal` (exact mode) for T
     targets at once.
 
+    Parameters
+    ----------
+    x : tensor ``(N, d)``, N >= 1 (N >= 2 for ``"unbiased"``), real and finite
+    labels : tensor ``(N, T)``, T >= 1, real and finite
+    network : ensemble with ``n_models >= 2`` and ``neuron_outputs``
+    estimator : {"empirical", "unbiased"}
+    chunk_size : int
+        As in :func:`data_correlations`.
+
     Returns
     -------
     list of T :class:`~inal_tutorial.alignment.INALResult`.
@@ -362,11 +432,12 @@ def estimate_inal_many(x, labels, network, *, estimator: str = "empirical",
     estimator = check_choice(estimator, "estimator", ("empirical", "unbiased"))
     x, labels = _check_xy(x, labels, network, many=True)
     if network.n_models < 2:
-        raise ValueError("network must hold at least 2 initializations (n_models >= 2) to give "
-                         "a standard error")
+        raise ValueError("network.n_models must be at least 2 (initializations, to give a "
+                         f"standard error), got {network.n_models}")
     n = x.shape[0]
     if estimator == "unbiased" and n < 2:
-        raise ValueError("the unbiased estimator needs at least 2 data points")
+        raise ValueError(f"x must hold at least 2 data points for the unbiased estimator, got "
+                         f"{n}")
     sums, sums_sq = data_correlations(x, labels, network, chunk_size=chunk_size,
                                       squares=estimator == "unbiased")
     results = []
@@ -395,7 +466,8 @@ def estimate_inal_on_data(x, y, network, *, estimator: str = "empirical",
     Parameters
     ----------
     x : tensor ``(N, d)``; y : tensor ``(N,)``
-        The data set (usually the training set) and its labels.
+        The data set (usually the training set) and its labels: real, finite, N >= 1
+        (N >= 2 for ``"unbiased"``), ``d`` equal to the network's ``n_inputs``.
     network : ensemble with ``n_models >= 2`` and ``neuron_outputs``
     estimator : {"empirical", "unbiased"}
         ``"empirical"``: the data set *is* the distribution; the sum over it is exact

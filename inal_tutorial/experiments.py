@@ -24,6 +24,7 @@ that tightens the confidence intervals without changing the experiment.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
 
@@ -32,7 +33,15 @@ import torch
 from scipy import stats
 
 from ._progress import progress_bar
-from ._validation import check_choice, check_float, check_int, check_n
+from ._validation import (
+    check_choice,
+    check_dtype,
+    check_float,
+    check_int,
+    check_n,
+    check_seed,
+    check_size,
+)
 from .boolean import (
     BooleanTarget,
     Junta,
@@ -98,10 +107,29 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, flo
 
     For m values with sample standard deviation s: standard error :math:`s/\sqrt m` and
     half-width :math:`t_{m-1,(1+\text{level})/2}\cdot s/\sqrt m` (0 when m = 1).
+
+    Parameters
+    ----------
+    values : array-like of real numbers
+        Non-empty, finite (NaN or infinity is a ``ValueError``).
+    level : float in (0, 1)
     """
-    values = np.asarray(values, dtype=np.float64).ravel()
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"values must be a sequence of real numbers, got {values!r}")
+    try:
+        raw = np.asarray(values)
+        if np.iscomplexobj(raw):
+            raise TypeError("values must be real, got complex values")
+        values = np.asarray(raw, dtype=np.float64).ravel()
+    except (ValueError, TypeError) as err:
+        if "complex" in str(err):
+            raise
+        raise TypeError(f"values must be a sequence of real numbers, got "
+                        f"{type(values).__name__}") from err
     if values.size == 0:
         raise ValueError("values must not be empty")
+    if not np.isfinite(values).all():
+        raise ValueError("values contains NaN or infinite entries")
     level = check_float(level, "level", low=0.0, high=1.0, low_open=True, high_open=True)
     mean = float(values.mean())
     if values.size == 1:
@@ -153,14 +181,14 @@ def headline_targets(n: int = 15, seed: SeedLike = 0) -> list[TargetSpec]:
     ----------
     n : int
         Number of bits, 9 <= n <= 24 (the mixtures use bits 0..8).
-    seed : int or torch.Generator
+    seed : int in [0, 2**62] or torch.Generator
         Draws the junta's table and the random function.
     """
     n = check_n(n, enumerate_all=True)
     if n < 9:
         raise ValueError(f"n must be at least 9 for the headline targets (the mixtures use "
                          f"bits 0..8), got {n}")
-    gen = make_generator(seed)
+    gen = make_generator(check_seed(seed))
     junta_table = _balanced_table(16, gen)
     random_seed = int(torch.randint(0, 2**62, (1,), generator=gen))
     odd = n if n % 2 else n - 1
@@ -244,8 +272,12 @@ class AlignmentRecord:
 def _check_targets(targets, n: int) -> list[TargetSpec]:
     if targets is None:
         return headline_targets(n)
-    if isinstance(targets, (str, bytes)) or not isinstance(targets, Sequence) or not targets:
-        raise TypeError("targets must be a non-empty sequence of TargetSpec or BooleanTarget")
+    if isinstance(targets, (str, bytes)) or not isinstance(targets, Sequence):
+        raise TypeError("targets must be a non-empty sequence of TargetSpec or BooleanTarget, "
+                        f"got {type(targets).__name__}")
+    if not targets:
+        raise ValueError("targets must be a non-empty sequence of TargetSpec or BooleanTarget, "
+                         "got an empty one")
     specs = []
     for t in targets:
         if isinstance(t, TargetSpec):
@@ -261,6 +293,28 @@ def _check_targets(targets, n: int) -> list[TargetSpec]:
     if not all(s.target.is_boolean for s in specs):
         raise ValueError("targets must be ±1-valued (accuracy is measured)")
     return specs
+
+
+def _check_widths(values, name: str, *, allow_empty: bool = False,
+                  high: int = 1_000_000) -> tuple[int, ...]:
+    """A sequence of layer widths in [1, high] (one int is one layer)."""
+    if isinstance(values, numbers.Integral) and not isinstance(values, bool):
+        values = (values,)
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(f"{name} must be a sequence of positive integers, got "
+                        f"{type(values).__name__} {values!r}")
+    if not values and not allow_empty:
+        raise ValueError(f"{name} must not be empty, got {values!r}")
+    return tuple(check_int(v, f"{name} entry", low=1, high=high) for v in values)
+
+
+def _check_mlp_size(models: int, models_name: str, n: int, hidden: tuple[int, ...]) -> None:
+    """Refuse an ensemble whose weight tensors ``models x fan_out x fan_in`` exceed the cap."""
+    sizes = (n, *hidden)
+    for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        check_size({models_name: models, f"hidden[{layer}]": fan_out,
+                    "n" if layer == 0 else f"hidden[{layer - 1}]": fan_in},
+                   what="a layer's weights")
 
 
 def _check_training(steps, batch_size, lr, loss, n_seeds, n_init) -> tuple:
@@ -303,14 +357,22 @@ def inal_vs_accuracy(targets: Sequence[TargetSpec | BooleanTarget] | None = None
     targets : sequence of TargetSpec or BooleanTarget, optional
         Default :func:`headline_targets(n) <headline_targets>`.
     n : int
-        Number of bits when ``targets`` is None.
+        Number of bits when ``targets`` is None, 9 <= n <= 24; given targets must all be
+        on the same n <= 24 bits.
     hidden, activation, init, bias, bias_std
         The architecture, as in :class:`~inal_tutorial.networks.MLPEnsemble` (no output
-        bias).
+        bias); ``hidden`` a non-empty sequence of widths in [1, 1 000 000].
     n_seeds, n_init : int
-        Trained networks per target; initializations for the INAL estimate.
+        Trained networks per target; initializations for the INAL estimate; each in
+        [2, 100 000]. Each layer's weights ``n_seeds x width x fan-in`` and
+        ``n_init x width x fan-in``, and one step's activations
+        ``n_seeds x batch_size x width`` (8 bytes an entry), must fit the size cap of
+        :func:`~inal_tutorial._validation.check_size` (1 GiB by default, environment
+        variable ``INAL_MAX_TENSOR_BYTES``).
     steps, batch_size, lr, loss
-        The training budget and algorithm.
+        The training budget and algorithm: 1 <= steps <= 10**8,
+        1 <= batch_size <= 10**7, lr > 0, loss one of
+        :data:`~inal_tutorial.training.LOSSES`.
     inal_layer : int or None
         Which layer's average is reported as ``inal``; None: the largest layer, as
         :func:`~inal_tutorial.alignment.estimate_inal` does. Default 0, the first hidden
@@ -321,8 +383,9 @@ def inal_vs_accuracy(targets: Sequence[TargetSpec | BooleanTarget] | None = None
         estimate rests on one neuron per initialization instead of ``width``; taking the
         larger of two noisy estimates of the same number would bias INAL upward.
     n_evals, curve_test_size : int
-        Points of the learning curve besides step 0, and its test inputs.
-    seed : int
+        Points of the learning curve besides step 0 (1 <= n_evals <= steps), and its test
+        inputs (1 <= curve_test_size <= 10**7).
+    seed : int in [0, 2**62] or torch.Generator
         Master seed.
     progress : bool
         A ``tqdm`` bar over targets (silenced by TQDM_DISABLE=1).
@@ -343,10 +406,20 @@ def inal_vs_accuracy(targets: Sequence[TargetSpec | BooleanTarget] | None = None
                                                                    n_seeds, n_init)
     n_evals = check_int(n_evals, "n_evals", low=1, high=steps)
     curve_test_size = check_int(curve_test_size, "curve_test_size", low=1, high=10**7)
+    hidden = _check_widths(hidden, "hidden")
+    seed = check_seed(seed)
     n_bits = specs[0].target.n
-    n_layers = len(hidden) + 1 if isinstance(hidden, Sequence) else 2
+    if n_bits > 24:
+        raise ValueError(f"targets must be on at most 24 bits (all 2^n inputs are enumerated), "
+                         f"got n = {n_bits}")
+    n_layers = len(hidden) + 1
     if inal_layer is not None:
         inal_layer = check_int(inal_layer, "inal_layer", low=0, high=n_layers - 1)
+    _check_mlp_size(n_init, "n_init", n_bits, hidden)
+    _check_mlp_size(n_seeds, "n_seeds", n_bits, hidden)
+    check_size({"n_seeds": n_seeds, "batch_size": batch_size, "width": max(hidden)},
+               what="one training step's activations")
+    check_size({"2^n": 2**n_bits, "targets": len(specs)}, what="the truth tables")
     architecture = dict(activation=activation, init=init, bias=bias, bias_std=bias_std)
     net_seed, train_seed, inal_seed = spawn_seeds(seed, 3)
 
@@ -464,20 +537,51 @@ def digits_experiment(task: DigitsTask | None = None, *, mlp_hidden: Sequence[in
     maximum of the two would be biased upward; for the CNN the convolution is by far the
     best aligned layer (``inal_per_layer`` has them all).
 
+    Parameters
+    ----------
+    task : DigitsTask, optional
+        Default :func:`~inal_tutorial.data.load_digits_task`.
+    mlp_hidden : non-empty sequence of widths in [1, 1 000 000]
+    cnn_channels : non-empty sequence of widths in [1, 100 000]
+        As in :class:`~inal_tutorial.convnets.CNNEnsemble`.
+    cnn_hidden : sequence of widths in [1, 100 000] (may be empty)
+    n_seeds, n_init : int
+        Each in [2, 100 000]; the weights ``max(n_seeds, n_init) x width x fan-in`` and a
+        convolution's outputs on a minibatch ``max(n_seeds, n_init) x batch_size x C x H x
+        W`` must fit the size cap of :func:`~inal_tutorial._validation.check_size`.
+    steps, batch_size, lr, loss
+        As in :func:`inal_vs_accuracy`.
+    permutation_seed : int in [0, 2**62]
+    inal_layer : int >= 0 or None
+    n_evals : int in [1, steps]
+    seed : int in [0, 2**62] or torch.Generator
+    progress : bool
+
     Returns
     -------
     list of four DigitsRecord: (MLP, original), (MLP, permuted), (CNN, original),
     (CNN, permuted).
     """
-    task = load_digits_task() if task is None else task
-    if not isinstance(task, DigitsTask):
+    if task is not None and not isinstance(task, DigitsTask):
         raise TypeError(f"task must be a DigitsTask, got {type(task).__name__}")
     steps, batch_size, lr, loss, n_seeds, n_init = _check_training(steps, batch_size, lr, loss,
                                                                    n_seeds, n_init)
     n_evals = check_int(n_evals, "n_evals", low=1, high=steps)
-    permutation_seed = check_int(permutation_seed, "permutation_seed", low=0, high=2**62)
+    permutation_seed = check_seed(permutation_seed, "permutation_seed", allow_generator=False)
     if inal_layer is not None:
         inal_layer = check_int(inal_layer, "inal_layer", low=0)
+    mlp_hidden = _check_widths(mlp_hidden, "mlp_hidden")
+    cnn_channels = _check_widths(cnn_channels, "cnn_channels", high=100_000)
+    cnn_hidden = _check_widths(cnn_hidden, "cnn_hidden", allow_empty=True, high=100_000)
+    seed = check_seed(seed)
+    task = load_digits_task() if task is None else task
+    models = max(n_seeds, n_init)
+    _check_mlp_size(models, "max(n_seeds, n_init)", task.n_features, mlp_hidden)
+    height, width = task.image_shape
+    for channels in cnn_channels:
+        check_size({"max(n_seeds, n_init)": models, "batch_size": batch_size,
+                    "cnn_channels entry": channels, "H x W": height * width},
+                   what="a convolution's outputs on a minibatch")
     net_seed, train_seed, inal_seed = spawn_seeds(seed, 3)
 
     def build(kind: str, models: int, model_seed: int):
@@ -556,13 +660,32 @@ def mlp_permutation_check(task: DigitsTask | None = None, *, hidden: Sequence[in
     compute the same function throughout training: the fully connected architecture
     cannot tell the pixel order apart. Run in float64 so that rounding stays near
     1e-12.
+
+    Parameters
+    ----------
+    task : DigitsTask, optional
+    hidden : non-empty sequence of widths in [1, 1 000 000]
+    n_seeds : int in [2, 100 000]
+        With ``n_seeds x width x fan-in`` and ``n_seeds x N x width`` within the size cap
+        of :func:`~inal_tutorial._validation.check_size`.
+    steps, batch_size, lr, loss
+        As in :func:`inal_vs_accuracy`.
+    permutation_seed : int in [0, 2**62]
+    seed : int in [0, 2**62] or torch.Generator
+    dtype : torch.float32 or torch.float64
     """
-    task = load_digits_task(dtype=dtype) if task is None else task.to(dtype)
-    if not isinstance(task, DigitsTask):
+    if task is not None and not isinstance(task, DigitsTask):
         raise TypeError(f"task must be a DigitsTask, got {type(task).__name__}")
+    dtype = check_dtype(dtype)
     steps, batch_size, lr, loss, n_seeds, _ = _check_training(steps, batch_size, lr, loss,
                                                               n_seeds, 2)
-    permutation_seed = check_int(permutation_seed, "permutation_seed", low=0, high=2**62)
+    permutation_seed = check_seed(permutation_seed, "permutation_seed", allow_generator=False)
+    hidden = _check_widths(hidden, "hidden")
+    seed = check_seed(seed)
+    task = load_digits_task(dtype=dtype) if task is None else task.to(dtype)
+    _check_mlp_size(n_seeds, "n_seeds", task.n_features, hidden)
+    check_size({"n_seeds": n_seeds, "N": max(len(task.y_train), len(task.y_test)),
+                "width": max(hidden)}, what="the activations on a split")
     net_seed, train_seed = spawn_seeds(seed, 2)
     perm = random_pixel_permutation(task.n_features, permutation_seed)
     permuted = task.permuted(perm)

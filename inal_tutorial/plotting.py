@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import matplotlib as mpl
 
-from ._validation import check_choice
+from ._validation import check_choice, check_seed
 
 __all__ = ["PALETTE", "use_book_style", "register_figure", "make_figure", "figure_names",
            "FigureSpec", "SCALES"]
@@ -74,7 +74,13 @@ _REGISTRY: dict[str, FigureSpec] = {}
 def register_figure(name: str, chapter: str, description: str):
     """Decorator: register ``build(scale="small", seed=0) -> Figure`` under ``name``."""
 
+    for value, label in ((name, "name"), (chapter, "chapter"), (description, "description")):
+        if not isinstance(value, str) or not value:
+            raise TypeError(f"{label} must be a non-empty string, got {value!r}")
+
     def decorate(build):
+        if not callable(build):
+            raise TypeError(f"build must be callable, got {type(build).__name__}")
         if name in _REGISTRY:
             raise ValueError(f"figure {name!r} is registered twice")
         _REGISTRY[name] = FigureSpec(name, chapter, description, build)
@@ -94,10 +100,20 @@ def figure_names() -> list[str]:
 
 
 def make_figure(name: str, scale: str = "small", seed: int = 0):
-    """Compute and draw the book's figure ``name`` at ``scale`` ("small" or "large")."""
+    """Compute and draw the book's figure ``name`` at ``scale`` ("small" or "large").
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`figure_names`.
+    scale : {"small", "large"}
+    seed : int
+        In [0, 2**62].
+    """
     _load_figures()
     check_choice(name, "figure name", tuple(_REGISTRY))
     check_choice(scale, "scale", SCALES)
+    seed = check_seed(seed, allow_generator=False)
     use_book_style()
     return _REGISTRY[name].build(scale=scale, seed=seed)
 

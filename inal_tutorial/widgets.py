@@ -44,7 +44,14 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from ._validation import check_choice, check_float, check_int
+from ._validation import (
+    check_choice,
+    check_float,
+    check_int,
+    check_seed,
+    check_size,
+    offset_seed,
+)
 from .alignment import estimate_inal, first_layer_profile, hermite_profile
 from .boolean import (
     BooleanTarget,
@@ -104,11 +111,15 @@ def make_explorer_target(kind: str, n: int, k: int, seed: int = 0) -> BooleanTar
     * ``"staircase"``: sign of :math:`x_0 + x_0x_1 + \dots + x_0\cdots x_{k-1}` (1 <= k <= n);
     * ``"junta"``: a uniformly random :math:`\\pm1` function of the first k bits (from ``seed``);
     * ``"random"``: a uniformly random :math:`\\pm1` function of all n bits (k is ignored).
+
+    ``n`` is in [1, 14] (:data:`EXPLORER_MAX_N`); ``seed`` an int in [0, 2**62] or a
+    ``torch.Generator``.
     """
     kind = check_choice(kind, "target", FOURIER_TARGETS)
     n = check_int(n, "n", low=1, high=EXPLORER_MAX_N)
     low = 0 if kind in ("parity", "random") else 1
     k = check_int(k, "k", low=low, high=n)
+    seed = check_seed(seed)
     if kind == "parity":
         return Parity(n, k=k)
     if kind == "majority":
@@ -268,8 +279,9 @@ def inal_explorer_data(target: str = "parity", n: int = 10, k: int = 2, activati
     n_init : int
         Number of initializations (Monte Carlo over :math:`\theta^0`), 2 <= n_init <= 1024.
     n_neurons : int
-        Monte Carlo neurons for :math:`A_k(n)` when it is not exact.
+        Monte Carlo neurons for :math:`A_k(n)` when it is not exact, 2 <= n_neurons <= 10**6.
     seed : int
+        In [0, 2**62]; the profile uses ``seed + 2`` (wrapped modulo 2**62 + 1 at the top).
     """
     target_kind = check_choice(target, "target", INAL_TARGETS)
     n = check_int(n, "n", low=1, high=EXPLORER_MAX_N)
@@ -279,14 +291,14 @@ def inal_explorer_data(target: str = "parity", n: int = 10, k: int = 2, activati
     width = check_int(width, "width", low=1, high=1024)
     n_init = check_int(n_init, "n_init", low=2, high=1024)
     n_neurons = check_int(n_neurons, "n_neurons", low=2, high=10**6)
-    seed = check_int(seed, "seed", low=0, high=2**62)
+    seed = check_seed(seed, allow_generator=False)
     f = make_explorer_target(target_kind, n, k)
 
     weights = degree_profile(truth_table(f)).numpy()
     result = estimate_inal(f, hidden=(width,), activation=activation, init=init, bias=bias,
                            bias_std=1.0, n_init=n_init, seed=seed)
     profile = first_layer_profile(n, activation, init, bias, 1.0, n_neurons=n_neurons,
-                                  seed=seed + 2)
+                                  seed=offset_seed(seed, 2))
     hermite = hermite_profile(n, n, activation, bias, 1.0)
     return InalExplorerResult(
         target=f.name, n=n, activation=activation, init=init, bias=bias, width=width,
@@ -433,11 +445,11 @@ def fourier_explorer_data(target: str = "majority", n: int = 9, k: int = 9, *, t
     top : int
         How many of the largest coefficients to report (1 <= top <= 32).
     seed : int
-        For the random junta and the random function.
+        For the random junta and the random function, in [0, 2**62].
     """
     kind = check_choice(target, "target", FOURIER_TARGETS)
     top = check_int(top, "top", low=1, high=32)
-    seed = check_int(seed, "seed", low=0, high=2**62)
+    seed = check_seed(seed, allow_generator=False)
     f = make_explorer_target(kind, n, k, seed)
     n, k = f.n, int(k)
     coefficients = walsh_coefficients(truth_table(f)).numpy()
@@ -603,6 +615,10 @@ def noisy_gd_explorer_data(target: str = "parity", n: int = 10, k: int = 3,
     n_models : int
         Independent runs (initializations and noise), 1 <= n_models <= 64.
     seed : int
+        In [0, 2**62]; the INAL estimate uses ``seed + 1`` (wrapped modulo 2**62 + 1).
+
+    ``n_models x width x 2^n`` (the activations of the population gradient, 8 bytes an
+    entry) must fit the size cap of :func:`~inal_tutorial._validation.check_size`.
     """
     kind = check_choice(target, "target", INAL_TARGETS)
     n = check_int(n, "n", low=2, high=12)
@@ -613,9 +629,11 @@ def noisy_gd_explorer_data(target: str = "parity", n: int = 10, k: int = 3,
         clip = check_float(clip, "clip", low=0.0, low_open=True)
     width = check_int(width, "width", low=1, high=512)
     n_models = check_int(n_models, "n_models", low=1, high=64)
-    seed = check_int(seed, "seed", low=0, high=2**62)
+    seed = check_seed(seed, allow_generator=False)
+    check_size({"n_models": n_models, "width": width, "2^n": 2**n},
+               what="the activations of the population gradient")
     f = make_explorer_target(kind, n, k)
-    inal = estimate_inal(f, hidden=(width,), n_init=16, seed=seed + 1)
+    inal = estimate_inal(f, hidden=(width,), n_init=16, seed=offset_seed(seed, 1))
     network = MLPEnsemble(n, (width,), n_models=n_models, seed=seed, dtype=torch.float64)
     history = noisy_gd(network, f, steps=steps, lr=lr, noise_std=noise_std, clip=clip,
                        seed=seed, eval_every=max(1, steps // 25), progress=False)
@@ -635,9 +653,17 @@ def noisy_gd_comparison(targets=(("majority", 9), ("parity", 2), ("parity", 4)),
     at noise 0.2 (the explorers page's figure); ``options`` go to
     :func:`noisy_gd_explorer_data` (e.g. ``steps``, ``n_models``, ``seed``).
     """
+    if isinstance(targets, (str, bytes)) or not isinstance(targets, (list, tuple)):
+        raise TypeError(f"targets must be a sequence of (target, k) pairs, got "
+                        f"{type(targets).__name__} {targets!r}")
     pairs = list(targets)
     if not pairs:
-        raise ValueError("targets must not be empty")
+        raise ValueError("targets must not be empty, got []")
+    for pair in pairs:
+        if isinstance(pair, (str, bytes)) or not isinstance(pair, (list, tuple)) \
+                or len(pair) != 2:
+            raise TypeError(f"targets must be a sequence of (target, k) pairs, got entry "
+                            f"{pair!r}")
     return [noisy_gd_explorer_data(kind, n=n, k=k, noise_std=noise_std, **options)
             for kind, k in pairs]
 
@@ -756,6 +782,14 @@ class Explorer(ipw.VBox):
         return f"{self.title} (interactive: needs a live kernel — Binder, Colab or local Jupyter)"
 
 
+def _check_option(value, name: str, options: tuple[int, ...]) -> int:
+    """An integer that must be one of a dropdown's ``options``."""
+    value = check_int(value, name)
+    if value not in options:
+        raise ValueError(f"{name} must be one of {list(options)}, got {value}")
+    return value
+
+
 def _slider(value: int, low: int, high: int, description: str) -> ipw.IntSlider:
     return ipw.IntSlider(value=value, min=low, max=high, description=description,
                          continuous_update=False, style={"description_width": "initial"})
@@ -774,14 +808,25 @@ def inal_explorer(target: str = "parity", n: int = 10, k: int = 2, activation: s
 
     The initial values are the arguments; with the defaults its first view is the one of
     ``inal_explorer_data()``. About 1 s per update (one core), 2 s at n = 12, width 256.
+
+    The initial values must lie on the controls: ``target`` in :data:`INAL_TARGETS`,
+    2 <= n <= 12, 0 <= k <= n, ``width`` one of 32, 64, 128, 256, ``bias`` "gaussian" or
+    "zero", 2 <= n_init <= 1024.
     """
     check_int(n_init, "n_init", low=2, high=1024)
+    activations = ["relu", "sign", "tanh", "abs", "quadratic", "gelu", "sigmoid"]
+    target = check_choice(target, "target", INAL_TARGETS)
+    n = check_int(n, "n", low=2, high=12)
+    k = check_int(k, "k", low=0, high=n)
+    activation = check_choice(activation, "activation", activations)
+    init = check_choice(init, "init", INITIALIZATIONS)
+    bias = check_choice(bias, "bias", ("gaussian", "zero"))
+    width = _check_option(width, "width", (32, 64, 128, 256))
     controls = {
         "target": _dropdown(INAL_TARGETS, target, "target"),
         "n": _slider(n, 2, 12, "n"),
         "k": _slider(k, 0, n, "k"),
-        "activation": _dropdown(["relu", "sign", "tanh", "abs", "quadratic", "gelu", "sigmoid"],
-                                activation, "activation"),
+        "activation": _dropdown(activations, activation, "activation"),
         "init": _dropdown(INITIALIZATIONS, init, "weights"),
         "bias": _dropdown(["gaussian", "zero"], bias, "bias"),
         "width": _dropdown([32, 64, 128, 256], width, "width"),
@@ -803,7 +848,16 @@ def inal_explorer(target: str = "parity", n: int = 10, k: int = 2, activation: s
 def fourier_explorer(target: str = "majority", n: int = 9, k: int = 9, *, top: int = 8,
                      seed: int = 0) -> Explorer:
     """The Fourier explorer: controls for :func:`fourier_explorer_data`, drawn by
-    :func:`plot_fourier_explorer` with the :meth:`~FourierExplorerResult.summary` above."""
+    :func:`plot_fourier_explorer` with the :meth:`~FourierExplorerResult.summary` above.
+
+    The initial values must lie on the controls: ``target`` in :data:`FOURIER_TARGETS`,
+    1 <= n <= 14, 0 <= k <= n, 0 <= seed <= 20 (the seed slider), 1 <= top <= 32.
+    """
+    target = check_choice(target, "target", FOURIER_TARGETS)
+    n = check_int(n, "n", low=1, high=EXPLORER_MAX_N)
+    k = check_int(k, "k", low=0, high=n)
+    top = check_int(top, "top", low=1, high=32)
+    seed = check_int(seed, "seed", low=0, high=20)
     controls = {
         "target": _dropdown(FOURIER_TARGETS, target, "target"),
         "n": _slider(n, 1, EXPLORER_MAX_N, "n"),
@@ -831,7 +885,19 @@ def noisy_gd_explorer(target: str = "parity", n: int = 10, k: int = 3, noise_std
     :func:`plot_noisy_gd_explorer` with the :meth:`~NoisyGDExplorerResult.summary` above.
 
     About 1 s per update with the defaults; more steps or a larger n take longer.
+
+    The initial values must lie on the controls: ``target`` in :data:`INAL_TARGETS`,
+    2 <= n <= 12, 0 <= k <= n, 1e-3 <= noise_std <= 10**0.5, 1e-2 <= lr <= 10**0.5,
+    10 <= steps <= 600, 1 <= width <= 512, 1 <= n_models <= 64.
     """
+    target = check_choice(target, "target", INAL_TARGETS)
+    n = check_int(n, "n", low=2, high=12)
+    k = check_int(k, "k", low=0, high=n)
+    noise_std = check_float(noise_std, "noise_std", low=1e-3, high=10**0.5)
+    lr = check_float(lr, "lr", low=1e-2, high=10**0.5)
+    steps = check_int(steps, "steps", low=10, high=600)
+    width = check_int(width, "width", low=1, high=512)
+    n_models = check_int(n_models, "n_models", low=1, high=64)
     controls = {
         "target": _dropdown(INAL_TARGETS, target, "target"),
         "n": _slider(n, 2, 12, "n"),

@@ -183,7 +183,7 @@ def test_data_correlations_shapes():
     (lambda: it.load_digits_task(test_fraction=0.0), ValueError, "test_fraction"),
     (lambda: it.load_digits_task(test_fraction=1.0), ValueError, "test_fraction"),
     (lambda: it.load_digits_task(test_fraction=1e-4), ValueError, "test_fraction"),
-    (lambda: it.load_digits_task(dtype=torch.int64), TypeError, "dtype"),
+    (lambda: it.load_digits_task(dtype=torch.int64), ValueError, "dtype"),
     (lambda: it.random_pixel_permutation(0), ValueError, "size"),
 ])
 def test_loader_bad_arguments(call, error, word):

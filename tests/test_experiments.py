@@ -139,7 +139,7 @@ def test_t_interval():
     (dict(targets=[it.Parity(9, k=1), it.Parity(10, k=1)]), ValueError, "same n"),
     (dict(targets=[it.Staircase(9, 3, boolean=False)]), ValueError, "±1"),
     (dict(targets=["parity"]), TypeError, "targets"),
-    (dict(targets=[]), TypeError, "targets"),
+    (dict(targets=[]), ValueError, "targets"),
     (dict(targets=None, n=8), ValueError, "n must be at least 9"),
 ])
 def test_inal_vs_accuracy_bad_inputs(kwargs, error, word):
