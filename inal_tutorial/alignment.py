@@ -621,7 +621,7 @@ def first_layer_profile(n: int, activation: str = "relu", init: str = "gaussian"
         An int in [0, 2**62] or a generator.
     batch : int
         Neurons drawn at a time, >= 1. The truth tables are built and transformed
-        :data:`_PROFILE_TABLE_ENTRIES` entries (``rows x 2^n``) at a time whatever ``batch``
+        ``_PROFILE_TABLE_ENTRIES`` entries (``rows x 2^n``) at a time whatever ``batch``
         is, so memory stays bounded (about 0.5 GB) up to n = 20. The draws do not depend on
         this; for n <= 16 and ``batch`` <= 256 (and wherever ``batch x 2^n`` <= 2^24) the
         result is exactly that of one block, otherwise it may differ by rounding (~1e-16
@@ -774,7 +774,7 @@ def gaussian_first_layer_profile(n: int, activation: str = "relu", bias: str = "
     ----------
     n : int
         Input dimension, 1 <= n <= 4096, with
-        :math:`n(n+1)(\text{max\_degree}+1)\le` :data:`EXACT_PROFILE_COST` (the exact
+        :math:`n(n+1)(\text{max\_degree}+1)\le` ``EXACT_PROFILE_COST`` (the exact
         integer table costs about that many bit operations / 64: n <= 512 with the default
         ``max_degree = n``, about 1.5 s; larger n with a smaller ``max_degree``).
     activation : str
@@ -904,7 +904,7 @@ def rademacher_first_layer_profile(n: int, activation: str = "relu", bias: str =
     ----------
     n : int
         Input dimension, 1 <= n <= 4096 (cost :math:`O(n^2\cdot\text{nodes})` per degree),
-        with :math:`n(n+1)(\text{max\_degree}+1)\le` :data:`EXACT_PROFILE_COST` as in
+        with :math:`n(n+1)(\text{max\_degree}+1)\le` ``EXACT_PROFILE_COST`` as in
         :func:`gaussian_first_layer_profile` (n <= 512 with the default ``max_degree = n``)
         and the neuron table ``(n + 1) x bias points`` within the tensor-size cap.
     activation : str

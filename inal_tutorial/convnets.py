@@ -78,7 +78,7 @@ class CNNEnsemble(nn.Module):
         Number M of independent initializations, 1 <= M <= 10**7. Every parameter tensor
         (e.g. ``M x C_out x C_in x k x k`` for a convolution, ``M x width x fan-in`` for a
         fully connected layer, 8 bytes an entry) must fit the size cap of
-        :func:`~inal_tutorial._validation.check_size` (1 GiB by default, environment
+        the package's tensor-size check (1 GiB by default, environment
         variable ``INAL_MAX_TENSOR_BYTES``); so must ``N x M x C x H x W``, a layer's
         outputs on N inputs, at every forward pass.
     kernel_size : int

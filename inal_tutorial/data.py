@@ -372,7 +372,7 @@ def data_correlations(x, labels, network, *, chunk_size: int = 512, squares: boo
     chunk_size : int
         Rows of ``x`` per forward pass (bounds memory), >= 1. The largest tensors,
         ``n_models x min(chunk_size, N) x width`` and ``T x n_models x width`` (8 bytes an
-        entry), must fit the size cap of :func:`~inal_tutorial._validation.check_size`
+        entry), must fit the size cap of the package's tensor-size check
         (1 GiB by default, environment variable ``INAL_MAX_TENSOR_BYTES``).
     squares : bool
         Also accumulate the sums of squares (needed by the unbiased estimator only);

@@ -367,7 +367,7 @@ def inal_vs_accuracy(targets: Sequence[TargetSpec | BooleanTarget] | None = None
         [2, 100 000]. Each layer's weights ``n_seeds x width x fan-in`` and
         ``n_init x width x fan-in``, and one step's activations
         ``n_seeds x batch_size x width`` (8 bytes an entry), must fit the size cap of
-        :func:`~inal_tutorial._validation.check_size` (1 GiB by default, environment
+        the package's tensor-size check (1 GiB by default, environment
         variable ``INAL_MAX_TENSOR_BYTES``).
     steps, batch_size, lr, loss
         The training budget and algorithm: 1 <= steps <= 10**8,
@@ -548,7 +548,7 @@ def digits_experiment(task: DigitsTask | None = None, *, mlp_hidden: Sequence[in
     n_seeds, n_init : int
         Each in [2, 100 000]; the weights ``max(n_seeds, n_init) x width x fan-in`` and a
         convolution's outputs on a minibatch ``max(n_seeds, n_init) x batch_size x C x H x
-        W`` must fit the size cap of :func:`~inal_tutorial._validation.check_size`.
+        W`` must fit the size cap of the package's tensor-size check.
     steps, batch_size, lr, loss
         As in :func:`inal_vs_accuracy`.
     permutation_seed : int in [0, 2**62]
@@ -667,7 +667,7 @@ def mlp_permutation_check(task: DigitsTask | None = None, *, hidden: Sequence[in
     hidden : non-empty sequence of widths in [1, 1 000 000]
     n_seeds : int in [2, 100 000]
         With ``n_seeds x width x fan-in`` and ``n_seeds x N x width`` within the size cap
-        of :func:`~inal_tutorial._validation.check_size`.
+        of the package's tensor-size check.
     steps, batch_size, lr, loss
         As in :func:`inal_vs_accuracy`.
     permutation_seed : int in [0, 2**62]

@@ -88,7 +88,7 @@ def sample_law(law: str, shape: Sequence[int], std: float, generator: torch.Gene
     shape : sequence of int
         Each entry >= 0; the product is refused before allocation when it would exceed the
         tensor-size cap (1 GiB of float64 by default, see
-        :func:`~inal_tutorial._validation.check_size`).
+        the package's tensor-size check).
     std : float
         Finite, >= 0.
     generator : torch.Generator

@@ -25,7 +25,7 @@ def make_generator(seed: SeedLike, name: str = "seed") -> torch.Generator:
     Parameters
     ----------
     seed : int or torch.Generator
-        An integer in ``[0, 2**62]`` (:data:`~inal_tutorial._validation.MAX_SEED`; a numpy
+        An integer in ``[0, 2**62]`` (``MAX_SEED``; a numpy
         integer gives exactly the same generator as the equal Python int), or an existing
         generator (returned as is).
     name : str
@@ -48,7 +48,7 @@ def spawn_seeds(seed: SeedLike, count: int) -> list[int]:
         As for :func:`make_generator`.
     count : int
         Number of seeds, ``count >= 0``; the list (about 48 bytes a seed) must fit in the
-        tensor byte cap (:func:`~inal_tutorial._validation.check_size`).
+        tensor byte cap (the package's tensor-size check).
     """
     gen = make_generator(seed)
     count = check_int(count, "count", low=0)

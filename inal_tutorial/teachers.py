@@ -97,7 +97,7 @@ def sample_teacher_inputs(n: int, count: int, distribution: str = "gaussian", *,
         Dimension (1 <= n <= 4096).
     count : int
         Number of inputs (1 <= count <= 10**8), and ``count x n`` (8 bytes an entry)
-        within the size cap of :func:`~inal_tutorial._validation.check_size` (1 GiB by
+        within the size cap of the package's tensor-size check (1 GiB by
         default, environment variable ``INAL_MAX_TENSOR_BYTES``).
     distribution : {"gaussian", "hypercube", "sparse"}
     sparsity : int
@@ -145,7 +145,7 @@ class TeacherNetwork:
     n_teachers : int
         Number of independent teachers drawn together, 1 <= n_teachers <= 10**7, with
         ``n_teachers x width x n`` (the first-layer weights, 8 bytes an entry) within the
-        size cap of :func:`~inal_tutorial._validation.check_size` (1 GiB by default).
+        size cap of the package's tensor-size check (1 GiB by default).
     law : {"gaussian", "uniform"}
         Law of every weight and bias: :math:`N(0, v)` or the uniform law
         :math:`U[-\sqrt{3v},\sqrt{3v}]` of the same variance v (1/fan-in for weights,
@@ -182,7 +182,7 @@ class TeacherNetwork:
         """Outputs of every teacher on inputs ``(N, n)``: shape ``(n_teachers, N)``.
 
         ``x`` must be real and finite, and ``n_teachers x N x width`` (the hidden
-        activations) within the size cap of :func:`~inal_tutorial._validation.check_size`.
+        activations) within the size cap of the package's tensor-size check.
         """
         x = as_tensor(x, "x")
         if x.ndim >= 2:
@@ -240,7 +240,7 @@ class TeacherNetwork:
         distribution : {"gaussian", "hypercube", "sparse"}
         n_train, n_test : int
             Each in [1, 10**8], n_train + n_test <= 10**8, with ``(n_train + n_test) x n`` (the inputs, 8 bytes an
-            entry) within the size cap of :func:`~inal_tutorial._validation.check_size`.
+            entry) within the size cap of the package's tensor-size check.
         index : int
             The labelling teacher, 0 <= index < n_teachers.
         sparsity : int
@@ -353,7 +353,7 @@ def fit_student(dataset: ArrayDataset, *, width: int = 64, n_students: int = 3,
     n_students : int
         1 <= n_students <= 10**7, with ``n_students x width x n`` (the first-layer
         weights) and ``n_students x N x width`` (the activations on a split), 8 bytes an
-        entry, within the size cap of :func:`~inal_tutorial._validation.check_size`.
+        entry, within the size cap of the package's tensor-size check.
     steps : int
         SGD steps, 0 <= steps <= 10**9.
     lr : float
@@ -457,7 +457,7 @@ def teacher_student_experiment(n: int = 20, *, teacher_width: int = 32,
 
     The sizes ``(max(train_sizes) + n_test) x n`` and ``n_students x student_width x n``
     and ``n_students x (max(train_sizes) + n_test) x student_width`` must fit the size
-    cap of :func:`~inal_tutorial._validation.check_size`.
+    cap of the package's tensor-size check.
 
     Returns
     -------

@@ -112,7 +112,7 @@ def make_explorer_target(kind: str, n: int, k: int, seed: int = 0) -> BooleanTar
     * ``"junta"``: a uniformly random :math:`\\pm1` function of the first k bits (from ``seed``);
     * ``"random"``: a uniformly random :math:`\\pm1` function of all n bits (k is ignored).
 
-    ``n`` is in [1, 14] (:data:`EXPLORER_MAX_N`); ``seed`` an int in [0, 2**62] or a
+    ``n`` is in [1, 14] (``EXPLORER_MAX_N``); ``seed`` an int in [0, 2**62] or a
     ``torch.Generator``.
     """
     kind = check_choice(kind, "target", FOURIER_TARGETS)
@@ -618,7 +618,7 @@ def noisy_gd_explorer_data(target: str = "parity", n: int = 10, k: int = 3,
         In [0, 2**62]; the INAL estimate uses ``seed + 1`` (wrapped modulo 2**62 + 1).
 
     ``n_models x width x 2^n`` (the activations of the population gradient, 8 bytes an
-    entry) must fit the size cap of :func:`~inal_tutorial._validation.check_size`.
+    entry) must fit the size cap of the package's tensor-size check.
     """
     kind = check_choice(target, "target", INAL_TARGETS)
     n = check_int(n, "n", low=2, high=12)
