@@ -257,6 +257,23 @@ def check_size(dims: dict[str, int], *, bytes_per_entry: int = 8, what: str = "a
     return entries
 
 
+def as_real_array(values, name: str) -> np.ndarray:
+    """A real number or array-like (a tensor included) as a finite float64 numpy array;
+    a string, a non-numeric object or NaN/infinity raises, naming ``name``."""
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a real number or an array of them, got {values!r}")
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a real number or an array of them, got "
+                        f"{type(values).__name__}") from err
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be finite, got NaN or infinite entries")
+    return array
+
+
 def offset_seed(seed: int, offset: int) -> int:
     """``seed + offset`` wrapped into [0, :data:`MAX_SEED`], for seeds derived inside the
     package: equal to ``seed + offset`` unless that passes MAX_SEED, so results for all

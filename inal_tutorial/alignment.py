@@ -42,6 +42,7 @@ from ._progress import progress_bar
 from ._training_checks import derived_generator
 from ._validation import (
     MAX_ENUMERATION_N,
+    as_real_array,
     as_tensor,
     check_choice,
     check_device,
@@ -1031,15 +1032,7 @@ def hermite_coefficient(activation: str, k: int, b=0.0, *, quadrature_nodes: int
     activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
     k = check_int(k, "k", low=0, high=200)
     quadrature_nodes = check_int(quadrature_nodes, "quadrature_nodes", low=2, high=1000)
-    if isinstance(b, (str, bytes)):
-        raise TypeError(f"b must be a real number or an array of them, got {b!r}")
-    try:
-        b = np.asarray(b, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"b must be a real number or an array of them, got "
-                        f"{type(b).__name__}") from err
-    if not np.all(np.isfinite(b)):
-        raise ValueError("b must be finite, got NaN or infinite entries")
+    b = as_real_array(b, "b")
     if activation == "relu":
         if k == 0:
             return b * _Phi(b) + _phi(b)

@@ -62,7 +62,15 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 
 from . import _training_checks as _checks
-from ._validation import as_tensor, check_float, check_int, check_seed, check_size, log2_length
+from ._validation import (
+    as_real_array,
+    as_tensor,
+    check_float,
+    check_int,
+    check_seed,
+    check_size,
+    log2_length,
+)
 from .boolean import BooleanTarget, FunctionTarget, all_inputs, truth_table
 from .fourier import walsh_coefficients
 from .random import SeedLike
@@ -284,16 +292,8 @@ def gaussian_tv(mean_p, mean_q, std: float) -> torch.Tensor:
 
 def pinsker_bound(kl):
     r"""Pinsker's inequality :math:`\mathrm{TV}\le\sqrt{\mathrm{KL}/2}` (``kl`` finite, >= 0)."""
-    if isinstance(kl, torch.Tensor):
-        kl = kl.detach().cpu().numpy()
-    if isinstance(kl, (str, bytes)):
-        raise TypeError(f"kl must be a real number or an array of them, got {kl!r}")
-    try:
-        kl = np.asarray(kl, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"kl must be a real number or an array of them, got "
-                        f"{type(kl).__name__}") from err
-    if np.any(kl < 0) or not np.all(np.isfinite(kl)):
+    kl = as_real_array(kl, "kl")
+    if np.any(kl < 0):
         raise ValueError("kl must be finite and non-negative")
     return np.sqrt(kl / 2)
 
