@@ -26,11 +26,6 @@ def derived_generator(seed: int) -> torch.Generator:
     return gen
 
 
-def dtype_bytes(dtype: torch.dtype) -> int:
-    """Bytes of one entry of ``dtype``."""
-    return torch.empty((), dtype=dtype).element_size()
-
-
 def widest(model: nn.Module, n_features: int) -> int:
     """The larger of the input size and the widest layer (when the model reports widths)."""
     widths = getattr(model, "widths", None)
@@ -65,7 +60,7 @@ def check_step_size(model: nn.Module, n_models: int, rows: int, rows_name: str,
     exceed the tensor-size cap."""
     check_size({"n_models": n_models, rows_name: rows,
                 "max(n, width)": widest(model, features)},
-               bytes_per_entry=max(8, dtype_bytes(dtype)), what="one step's inputs and activations")
+               bytes_per_entry=max(8, dtype.itemsize), what="one step's inputs and activations")
 
 
 def _settings(lr: float, noise_std: float, clip: float | None) -> str:

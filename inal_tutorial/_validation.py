@@ -155,6 +155,14 @@ def log2_length(length: int, name: str) -> int:
     return n
 
 
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` if it is a bool (or a numpy bool), else ``TypeError``: a flag given
+    as 0, 1 or a string would silently mean something else."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
 def check_seed(seed, name: str = "seed", *, allow_generator: bool = True):
     """Return an integer seed in [0, :data:`MAX_SEED`] as an ``int`` (or a
     ``torch.Generator`` unchanged, where ``allow_generator``)."""

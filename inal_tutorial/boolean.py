@@ -22,6 +22,7 @@ from ._validation import (
     MAX_ENUMERATION_N,
     MAX_N,
     as_tensor,
+    check_bool,
     check_device,
     check_dtype,
     check_finite_tensor,
@@ -62,12 +63,6 @@ def _bit_signs(indices: torch.Tensor, n: int, dtype: torch.dtype) -> torch.Tenso
     """Rows x(i) for the integers ``indices``: x_j = (-1)^{bit j of i}."""
     bits = (indices.unsqueeze(-1) >> torch.arange(n, device=indices.device)) & 1
     return (1 - 2 * bits).to(dtype)
-
-
-def _check_bool(value, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
-    return bool(value)
 
 
 def _check_permutation(permutation, n: int | None = None) -> tuple[int, ...]:
@@ -307,7 +302,7 @@ class Staircase(BooleanTarget):
     def __init__(self, n: int, k: int, *, boolean: bool = True):
         super().__init__(n)
         self.k = check_int(k, "k", low=1, high=self.n)
-        self.boolean = _check_bool(boolean, "boolean")
+        self.boolean = check_bool(boolean, "boolean")
         self.name = f"staircase(k={self.k})"
 
     @property
@@ -400,7 +395,7 @@ class FunctionTarget(BooleanTarget):
             raise TypeError(f"fn must be callable, got {type(fn).__name__}")
         self.fn = fn
         self.name = str(name)
-        self._boolean = _check_bool(boolean, "boolean")
+        self._boolean = check_bool(boolean, "boolean")
 
     @property
     def is_boolean(self) -> bool:
@@ -513,7 +508,7 @@ class Mixture(BooleanTarget):
         super().__init__(targets[0].n)
         self.targets = targets
         self.weights = weights
-        self.boolean = _check_bool(boolean, "boolean")
+        self.boolean = check_bool(boolean, "boolean")
         self.name = "mixture(" + ", ".join(t.name for t in targets) + ")"
 
     @property

@@ -21,6 +21,7 @@ import torch
 
 from ._validation import (
     as_tensor,
+    check_bool,
     check_device,
     check_dtype,
     check_int,
@@ -55,19 +56,10 @@ _MATMUL_BITS = 4
 _C_DTYPES = (torch.float32, torch.float64)
 
 
-def _check_flag(value, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
-    return bool(value)
-
-
 def _prepare(values, name: str, dtype: torch.dtype | None) -> tuple[torch.Tensor, int]:
     if dtype is not None:
         dtype = check_dtype(dtype)
-    if (isinstance(values, torch.Tensor) and values.is_complex()) or (
-            isinstance(values, np.ndarray) and np.iscomplexobj(values)):
-        raise TypeError(f"{name} must be real, got a complex array")
-    values = as_tensor(values, name)
+    values = as_tensor(values, name)  # refuses complex input, strings, NaN
     if values.ndim == 0:
         raise ValueError(f"{name} must have a last axis of length 2^n, got a scalar")
     if dtype is not None:
@@ -201,7 +193,7 @@ def walsh_hadamard(values, dtype: torch.dtype | None = torch.float64, *,
     inplace : bool
         Overwrite ``values`` (a contiguous floating tensor of that dtype) instead of copying.
     """
-    inplace = _check_flag(inplace, "inplace")
+    inplace = check_bool(inplace, "inplace")
     values, n = _prepare(values, "values", dtype)
     if not values.is_floating_point():
         values = values.double()
@@ -262,7 +254,7 @@ def degree_profile(values, *, coefficients: bool = False) -> torch.Tensor:
     torch.Tensor of shape ``(..., n + 1)`` (float64). By Parseval the entries sum to
     :math:`\langle f,f\rangle` (1 for a :math:`\pm1` function).
     """
-    coefficients = _check_flag(coefficients, "coefficients")
+    coefficients = check_bool(coefficients, "coefficients")
     coeffs = walsh_coefficients(values) if not coefficients else _prepare(values, "values",
                                                                           torch.float64)[0]
     n = coeffs.shape[-1].bit_length() - 1

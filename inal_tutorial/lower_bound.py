@@ -202,7 +202,7 @@ def output_jacobian(model: nn.Module, x: torch.Tensor, *, chunk_size: int = 1024
         shape = f"(N, {n_inputs})" if n_inputs is not None else "(N, *input_shape)"
         raise ValueError(f"x must have shape {shape} with N >= 1, got {tuple(x.shape)}")
     n_params = sum(p[0].numel() for p in params)
-    entry = _checks.dtype_bytes(params[0].dtype)
+    entry = params[0].dtype.itemsize
     check_size({"n_models": m, "N (rows of x)": x.shape[0], "P (parameters per model)":
                 n_params}, bytes_per_entry=entry, what="the Jacobian")
     x = _checks.check_tensor(x, "x")

@@ -52,6 +52,7 @@ from ._validation import (
     MAX_ENUMERATION_N,
     MAX_N,
     as_tensor,
+    check_bool,
     check_choice,
     check_float,
     check_int,
@@ -61,7 +62,6 @@ from ._validation import (
 )
 from .alignment import FirstLayerProfile, first_layer_inal
 from .boolean import BooleanTarget, all_inputs, truth_table
-from .boolean import _check_bool as _check_flag
 from .fourier import degree_profile, inverse_walsh, subset_sizes, walsh_coefficients
 from .random import SeedLike, make_generator
 from .symmetry import GROUPS, _index_maps, group_elements, group_order, sample_group
@@ -350,7 +350,7 @@ def orbit_tables(target, group: str = "signed_permutations", *, unique: bool = T
     :math:`|\mathrm{Stab}(f)|` times. Both give the same :func:`cross_predictability`
     (see the module docstring). For small groups only: at most :math:`2^{27}` entries.
     """
-    unique = _check_flag(unique, "unique")
+    unique = check_bool(unique, "unique")
     table = _as_table(target)
     n = log2_length(table.shape[0], "target")
     group = check_choice(group, "group", GROUPS)
@@ -481,7 +481,7 @@ def orbit_cross_predictability(target, group: str = "signed_permutations",
     method = check_choice(method, "method", ORBIT_CP_METHODS)
     n_samples = check_int(n_samples, "n_samples", low=2, high=10**8)
     gen = make_generator(seed)
-    progress = _check_flag(progress, "progress")
+    progress = check_bool(progress, "progress")
     table = _as_table(target)
     n = log2_length(table.shape[0], "target")
     if method == "formula":
@@ -800,7 +800,7 @@ def low_degree_learner(oracle: SQOracle, degree: int, *, threshold: bool = True
     if not isinstance(oracle, SQOracle):
         raise TypeError(f"oracle must be an SQOracle, got {type(oracle).__name__}")
     degree = check_int(degree, "degree", low=0, high=oracle.n)
-    threshold = _check_flag(threshold, "threshold")
+    threshold = check_bool(threshold, "threshold")
     masks = _subset_masks(oracle.n, None)
     masks = masks[subset_sizes(oracle.n) <= degree]
     start = oracle.n_queries
