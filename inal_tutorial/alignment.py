@@ -21,7 +21,8 @@ largest layer. Two ways to handle the inputs:
   report an alignment below about :math:`1/N` (for :math:`\pm1` targets and
   bounded neurons :math:`\mathrm{Var}(fg)` is of order 1).
 
-The first-layer formula: for a first-layer neuron :math:`\sigma(w\cdot x+b)`
+The first-layer formula (its profiles live in :mod:`inal_tutorial.profiles`): for a
+first-layer neuron :math:`\sigma(w\cdot x+b)`
 with sign-symmetric i.i.d. :math:`w_i`, sign and permutation symmetry kill the
 cross terms and
 
@@ -36,25 +37,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from numpy.polynomial import hermite_e
 
 from ._progress import progress_bar
 from ._training_checks import derived_generator
 from ._validation import (
     MAX_ENUMERATION_N,
-    as_real_array,
     as_tensor,
+    check_bool,
     check_choice,
-    check_device,
-    check_float,
     check_int,
-    check_n,
     check_seed,
     check_size,
 )
-from .boolean import BooleanTarget, _bit_signs, input_chunks, sample_inputs, truth_table
-from .fourier import degree_profile, walsh_coefficients
-from .networks import ACTIVATIONS, BIAS_LAWS, INITIALIZATIONS, MLPEnsemble, sample_law
+from .boolean import (
+    BooleanTarget,
+    Parity,
+    _bit_signs,
+    sample_inputs,
+    target_mean,
+)
+from .networks import ACTIVATIONS, MLPEnsemble
 from .random import SeedLike, make_generator
 
 __all__ = [
@@ -64,13 +66,6 @@ __all__ = [
     "unbiased_squared_mean",
     "plugin_squared_mean",
     "inal_result_from_squares",
-    "FirstLayerProfile",
-    "first_layer_profile",
-    "first_layer_inal",
-    "gaussian_first_layer_profile",
-    "rademacher_first_layer_profile",
-    "hermite_coefficient",
-    "hermite_profile",
 ]
 
 _Z95 = 1.959963984540054
@@ -99,6 +94,14 @@ class INALResult:
     n_init : int
     n_samples : int or None
         Number of sampled inputs (None when exact).
+    target_mean : float or None
+        :math:`\hat f(\emptyset)=\mathbb E f` when the constant term was separated.
+    per_layer_constant : numpy array or None
+        The degree-0 part of each layer average,
+        :math:`\hat f(\emptyset)^2\,\mathbb E_\theta\langle 1,\mathrm{NN}_v\rangle^2`.
+        By the sign-flip symmetry of the first layer's law the cross term between the
+        constant and the rest of f vanishes for every neuron, so each layer average is
+        exactly this part plus the INAL of the centred target :math:`f-\hat f(\emptyset)`.
     """
 
     value: float
@@ -111,16 +114,43 @@ class INALResult:
     method: str = "exact"
     n_init: int = 1
     n_samples: int | None = None
+    target_mean: float | None = None
+    per_layer_constant: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def ci(self) -> tuple[float, float]:
         """Normal 95 % confidence interval for ``value``."""
         return (self.value - _Z95 * self.stderr, self.value + _Z95 * self.stderr)
 
+    def _need_constant(self) -> np.ndarray:
+        if self.per_layer_constant is None:
+            raise ValueError("this INAL was estimated without separating the constant term; "
+                             "call estimate_inal(..., constant_term=True)")
+        return self.per_layer_constant
+
+    @property
+    def constant_part(self) -> float:
+        r"""The degree-0 part :math:`W^0(f)\,A_0` of ``value`` (at the same layer)."""
+        return float(self._need_constant()[self.layer])
+
+    @property
+    def constant_share(self) -> float:
+        """``constant_part / value``: the fraction of the INAL a constant already explains."""
+        return self.constant_part / self.value if self.value > 0 else 0.0
+
+    @property
+    def without_constant(self) -> float:
+        r"""The INAL of the centred target :math:`f-\hat f(\emptyset)`: the largest layer
+        average once each layer's degree-0 part is removed."""
+        return float(np.max(self.per_layer - self._need_constant()))
+
     def __str__(self) -> str:
         lo, hi = self.ci
-        return (f"INAL = {self.value:.4g} ± {self.stderr:.2g} (95% CI [{lo:.3g}, {hi:.3g}], "
-                f"layer {self.layer}, {self.method}, {self.n_init} inits)")
+        text = (f"INAL = {self.value:.4g} ± {self.stderr:.2g} (95% CI [{lo:.3g}, {hi:.3g}], "
+                f"layer {self.layer}, {self.method}, {self.n_init} inits")
+        if self.per_layer_constant is not None and self.constant_part > 0:
+            text += f", {100 * self.constant_share:.0f}% of it the constant term"
+        return text + ")"
 
 
 def _sum_tensor(values, name: str) -> torch.Tensor:
@@ -424,6 +454,7 @@ def estimate_inal(target: BooleanTarget, network: MLPEnsemble | None = None, *,
                   n_samples: int | None = None, estimator: str = "unbiased",
                   seed: SeedLike = 0, n_init: int = 64, chunk_size: int | None = None,
                   progress: bool = False, independent_inputs: bool = True,
+                  constant_term: bool | None = None,
                   **architecture) -> INALResult:
     r"""Estimate :math:`\mathrm{INAL}(f,\mathrm{NN})=\max_v\mathbb{E}_\theta\langle f,\mathrm{NN}_v\rangle^2`.
 
@@ -453,6 +484,13 @@ def estimate_inal(target: BooleanTarget, network: MLPEnsemble | None = None, *,
         ``stderr`` covers both sources of noise. With ``False`` all initializations share
         one sample (one GEMM, slightly faster); their spread, and so ``stderr``, then misses
         the input-sampling noise, which dominates for small ``n_samples``.
+    constant_term : bool, optional
+        Separate the degree-0 part :math:`\hat f(\emptyset)^2\,\mathbb E_\theta\langle 1,
+        \mathrm{NN}_v\rangle^2` of every layer average (``per_layer_constant``,
+        ``constant_part``, ``without_constant`` of the result). Default: yes when the
+        inputs are enumerated (free for a balanced target; one more pass over the inputs
+        otherwise), no for sampled inputs, where it costs a second pass and
+        :math:`\hat f(\emptyset)^2` is estimated by a U-statistic of the same sample size.
 
     Returns
     -------
@@ -482,19 +520,57 @@ def estimate_inal(target: BooleanTarget, network: MLPEnsemble | None = None, *,
     if network.n_models < 2:
         raise ValueError("network must hold at least 2 initializations (n_models >= 2) to give "
                          "a standard error")
-    sums, sums_sq = neuron_correlations(target, network, n_samples=n_samples, seed=input_seed,
+    constant_term = (n_samples is None) if constant_term is None else check_bool(
+        constant_term, "constant_term")
+    squares, method = _squared_correlations(target, network, n_samples, estimator, input_seed,
+                                            chunk_size, progress, independent_inputs)
+    result = inal_result_from_squares(squares, method, n_samples)
+    if constant_term:
+        _separate_constant(result, target, network, n_samples, estimator, input_seed,
+                           chunk_size, progress, independent_inputs)
+    return result
+
+
+def _squared_correlations(target, network, n_samples, estimator, seed, chunk_size, progress,
+                          independent_inputs) -> tuple[list[torch.Tensor], str]:
+    """Per-neuron estimates of the squared correlation ``(M, width_l)``, and the method label."""
+    sums, sums_sq = neuron_correlations(target, network, n_samples=n_samples, seed=seed,
                                         chunk_size=chunk_size, progress=progress,
                                         independent_inputs=independent_inputs)
     if n_samples is None:
-        squares = [(s / 2**target.n).square() for s in sums]
-        method, count = "exact", None
-    elif estimator == "unbiased":
-        squares = [unbiased_squared_mean(s, q, n_samples) for s, q in zip(sums, sums_sq, strict=True)]
-        method, count = "sampled", n_samples
+        return [(s / 2**target.n).square() for s in sums], "exact"
+    if estimator == "unbiased":
+        return ([unbiased_squared_mean(s, q, n_samples)
+                 for s, q in zip(sums, sums_sq, strict=True)], "sampled")
+    return [plugin_squared_mean(s, n_samples) for s in sums], "sampled (plug-in)"
+
+
+def _separate_constant(result: INALResult, target, network, n_samples, estimator, seed,
+                       chunk_size, progress, independent_inputs) -> None:
+    r"""Fill ``target_mean`` and ``per_layer_constant`` of ``result``:
+    :math:`W^0(f)` times the layer averages of :math:`\mathbb E_\theta\langle 1,
+    \mathrm{NN}_v\rangle^2`, estimated on the same network (and input seed)."""
+    n = target.n
+    if n_samples is None:
+        mean = target_mean(target)
+        weight0 = mean * mean
     else:
-        squares = [plugin_squared_mean(s, n_samples) for s in sums]
-        method, count = "sampled (plug-in)", n_samples
-    return inal_result_from_squares(squares, method, count)
+        # U-statistic of W^0 = (E f)^2 from an independent sample of the same size.
+        gen = derived_generator(seed) if isinstance(seed, int) else seed
+        values = _target_values(target, sample_inputs(n, n_samples, gen, dtype=torch.float64))
+        total, total_sq = values.sum(), values.square().sum()
+        # Clipped at 0: an unbiased estimate of a square can be negative.
+        weight0 = max(0.0, float(unbiased_squared_mean(total, total_sq, n_samples)))
+        mean = float(total) / n_samples
+    result.target_mean = float(mean)
+    if weight0 == 0.0:
+        result.per_layer_constant = np.zeros_like(result.per_layer)
+        return
+    ones = Parity(n, k=0)
+    squares, _ = _squared_correlations(ones, network, n_samples, estimator, seed, chunk_size,
+                                       progress, independent_inputs)
+    per_layer = np.array([float(q.mean()) for q in squares])
+    result.per_layer_constant = weight0 * per_layer
 
 
 def _check_architecture_size(n: int, n_init: int, architecture: dict) -> None:
@@ -554,563 +630,3 @@ def inal_result_from_squares(squares: list[torch.Tensor], method: str,
     return INALResult(value=float(per_layer[best]), stderr=float(per_layer_se[best]), layer=best,
                       per_layer=per_layer, per_layer_stderr=per_layer_se, max_neuron=max_neuron,
                       per_init=per_init, method=method, n_init=m, n_samples=n_samples)
-
-
-# ---------------------------------------------------------------------------
-# First-layer profile A_k(n) and the formula INAL = sum_k W^k(f) A_k(n)
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class FirstLayerProfile:
-    r""":math:`A_k(n)=\mathbb{E}_w[\hat\sigma_w(S)^2]` for :math:`|S|=k`, k = 0..n.
-
-    ``values[k]`` is the estimate and ``stderr[k]`` its standard error (0 when exact).
-    """
-
-    n: int
-    values: np.ndarray
-    stderr: np.ndarray
-    exact: bool
-    activation: str
-    init: str
-    bias: str
-    bias_std: float
-
-    def inal(self, target_or_table) -> float:
-        r""":math:`\sum_k W^k(f)A_k(n)` for a target or a truth table of length :math:`2^n`."""
-        return first_layer_inal(target_or_table, self)
-
-
-def _neuron_tables(weights: torch.Tensor, biases: torch.Tensor, activation: str, n: int,
-                   chunk: int = 1 << 14) -> torch.Tensor:
-    """Truth tables sigma(w.x + b) of many neurons, shape (neurons, 2^n), float64, on the
-    weights' device."""
-    act = ACTIVATIONS[activation]
-    out = torch.empty(weights.shape[0], 2**n, dtype=torch.float64, device=weights.device)
-    for start, x in input_chunks(n, chunk, dtype=torch.float64, device=weights.device):
-        out[:, start:start + x.shape[0]] = act(weights @ x.T + biases[:, None])
-    return out
-
-
-#: Entries (neurons x 2^n) of the truth tables :func:`first_layer_profile` transforms at once
-#: (2^24 float64 entries: 128 MB per table, about 0.5 GB with the transform's temporaries).
-_PROFILE_TABLE_ENTRIES = 1 << 24
-
-
-def first_layer_profile(n: int, activation: str = "relu", init: str = "gaussian",
-                        bias: str = "gaussian", bias_std: float = 1.0, *, n_neurons: int = 2000,
-                        seed: SeedLike = 0, batch: int = 256,
-                        device: str | torch.device | None = None) -> FirstLayerProfile:
-    r"""The architecture's first-layer profile :math:`A_k(n)=\mathbb{E}_{w,b}[\hat\sigma_{w,b}(S)^2]`, :math:`|S|=k`.
-
-    Each neuron's truth table is Walsh-transformed; :math:`\hat\sigma_w(S)^2` is averaged
-    over all S of size k (they share the expectation by permutation symmetry) and over
-    ``n_neurons`` random neurons. For Rademacher weights with zero or Rademacher bias the
-    expectation is computed exactly: :math:`\hat\sigma_{s/\sqrt n}(S)=\chi_S(s)\,\hat\sigma_{1/\sqrt n}(S)`,
-    so :math:`\hat\sigma_w(S)^2` does not depend on the signs s.
-
-    Parameters
-    ----------
-    n : int
-        Input dimension (1 <= n <= 20: every neuron is enumerated over all inputs).
-    activation, init, bias, bias_std
-        As in :class:`~inal_tutorial.networks.MLPEnsemble`.
-    n_neurons : int
-        Monte Carlo sample size over (w, b) when not exact, in [2, 10**7].
-    seed : int or torch.Generator
-        An int in [0, 2**62] or a generator.
-    batch : int
-        Neurons drawn at a time, >= 1. The truth tables are built and transformed
-        ``_PROFILE_TABLE_ENTRIES`` entries (``rows x 2^n``) at a time whatever ``batch``
-        is, so memory stays bounded (about 0.5 GB) up to n = 20. The draws do not depend on
-        this; for n <= 16 and ``batch`` <= 256 (and wherever ``batch x 2^n`` <= 2^24) the
-        result is exactly that of one block, otherwise it may differ by rounding (~1e-16
-        relative, from the matrix products' blocking).
-    device : str or torch.device, optional
-        Where the neurons' truth tables are computed and transformed (default: the CPU);
-        the weights are drawn on the CPU, so a seed gives the same profile on every device.
-    """
-    n = check_n(n)
-    if n > 20:
-        raise ValueError(f"n must be at most 20 for the first-layer profile (2^n inputs per "
-                         f"neuron), got {n}")
-    activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
-    init = check_choice(init, "init", INITIALIZATIONS)
-    bias = check_choice(bias, "bias", BIAS_LAWS)
-    bias_std = check_float(bias_std, "bias_std", low=0.0)
-    n_neurons = check_int(n_neurons, "n_neurons", low=2, high=10**7)
-    batch = check_int(batch, "batch", low=1, high=10**7)
-    seed = check_seed(seed)
-    device = check_device(device)
-    rows_per_table = max(1, _PROFILE_TABLE_ENTRIES >> n)
-    sizes = torch.tensor([bin(s).count("1") for s in range(2**n)], device=device)
-    counts = torch.tensor([math.comb(n, k) for k in range(n + 1)], dtype=torch.float64,
-                          device=device)
-    no_bias = bias in ("zero", "none") or bias_std == 0.0
-
-    def profile_rows(w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        w, b = w.to(device), b.to(device)
-        coeffs = walsh_coefficients(_neuron_tables(w, b, activation, n))
-        sums = torch.zeros(w.shape[0], n + 1, dtype=torch.float64, device=w.device)
-        per_degree = sums.index_add_(1, sizes, coeffs.square()) / counts  # mean over |S| = k
-        return per_degree.cpu()
-
-    def profile_of(w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        # Each neuron's row is computed independently, so splitting the batch into blocks of
-        # rows_per_table neurons gives the same rows in bounded memory.
-        if w.shape[0] <= rows_per_table:
-            return profile_rows(w, b)
-        return torch.cat([profile_rows(w[i:i + rows_per_table], b[i:i + rows_per_table])
-                          for i in range(0, w.shape[0], rows_per_table)])
-
-    if init == "rademacher" and (no_bias or bias == "rademacher"):
-        w = torch.full((1, n), n**-0.5, dtype=torch.float64)
-        biases = [0.0] if no_bias else [bias_std, -bias_std]
-        per = torch.cat([profile_of(w, torch.tensor([b], dtype=torch.float64)) for b in biases])
-        values = per.mean(0).numpy()
-        return FirstLayerProfile(n, values, np.zeros(n + 1), True, activation, init, bias, bias_std)
-
-    gen = make_generator(seed)
-    totals = torch.zeros(n + 1, dtype=torch.float64)
-    totals_sq = torch.zeros(n + 1, dtype=torch.float64)
-    for start in range(0, n_neurons, batch):
-        size = min(batch, n_neurons - start)
-        w = sample_law(init, (size, n), n**-0.5, gen)
-        b = (torch.zeros(size, dtype=torch.float64) if no_bias
-             else sample_law(bias, (size,), bias_std, gen))
-        per = profile_of(w, b)
-        totals += per.sum(0)
-        totals_sq += per.square().sum(0)
-    mean = totals / n_neurons
-    var = (totals_sq / n_neurons - mean.square()).clamp_min(0) * n_neurons / (n_neurons - 1)
-    return FirstLayerProfile(n, mean.numpy(), (var / n_neurons).sqrt().numpy(), False, activation,
-                             init, bias, bias_std)
-
-
-def first_layer_inal(target_or_table, profile: FirstLayerProfile) -> float:
-    r"""The first-layer formula :math:`\mathbb{E}_w\langle f,\sigma_w\rangle^2=\sum_k W^k(f)A_k(n)`."""
-    if not isinstance(profile, FirstLayerProfile):
-        raise TypeError(f"profile must be a FirstLayerProfile, got {type(profile).__name__}")
-    table = truth_table(target_or_table) if isinstance(target_or_table, BooleanTarget) \
-        else target_or_table
-    weights = degree_profile(table)
-    if weights.shape[-1] != profile.n + 1:
-        raise ValueError(f"target has n={weights.shape[-1] - 1} but the profile is for "
-                         f"n={profile.n}")
-    return float((weights.numpy() * profile.values).sum(-1))
-
-
-def _dual_kernel(activation: str, rho: np.ndarray, variance: float,
-                 quadrature_nodes: int) -> np.ndarray:
-    r""":math:`\mathbb{E}[\sigma(X)\sigma(Y)]` for centred jointly Gaussian X, Y with variance
-    ``variance`` and correlation ``rho`` (closed forms where they exist, else Gauss–Hermite)."""
-    rho = np.clip(rho, -1.0, 1.0)
-    if activation == "relu":  # the arc-cosine kernel of degree 1
-        return variance / (2 * math.pi) * (np.sqrt(1 - rho**2) + (math.pi - np.arccos(rho)) * rho)
-    if activation == "abs":
-        return 2 * variance / math.pi * (np.sqrt(1 - rho**2) + rho * np.arcsin(rho))
-    if activation == "sign":
-        return 2 / math.pi * np.arcsin(rho)
-    if activation == "linear":
-        return variance * rho
-    if activation == "quadratic":
-        return variance**2 * (1 + 2 * rho**2)
-    nodes, weights = hermite_e.hermegauss(quadrature_nodes)
-    weights = weights / _SQRT2PI
-    act = ACTIVATIONS[activation]
-    scale = math.sqrt(variance)
-    z1 = torch.as_tensor(nodes, dtype=torch.float64)
-    out = np.empty_like(rho)
-    for i, r in enumerate(rho):
-        # X = s Z1, Y = s (r Z1 + sqrt(1 - r^2) Z2), Z1 and Z2 independent standard normal.
-        y = scale * (r * z1[:, None] + math.sqrt(max(1 - r * r, 0.0)) * z1[None, :])
-        values = act(scale * z1)[:, None] * act(y)
-        out[i] = float(weights @ values.numpy() @ weights)
-    return out
-
-
-def _krawtchouk_table(n: int, max_degree: int) -> list[list[int]]:
-    r"""Exact integers :math:`K_k(d;n)=\sum_j(-1)^j\binom{d}{j}\binom{n-d}{k-j}`, k <= max_degree.
-
-    :math:`K_k(d;n)=\sum_{|S|=k}\chi_S(z)` for any z with d coordinates equal to -1. Built
-    with the three-term recurrence :math:`(k+1)K_{k+1}=(n-2d)K_k-(n-k+1)K_{k-1}`.
-    """
-    table = [[1] * (n + 1)]
-    if max_degree >= 1:
-        table.append([n - 2 * d for d in range(n + 1)])
-    for k in range(1, max_degree):
-        table.append([((n - 2 * d) * table[k][d] - (n - k + 1) * table[k - 1][d]) // (k + 1)
-                      for d in range(n + 1)])
-    return table
-
-
-def gaussian_first_layer_profile(n: int, activation: str = "relu", bias: str = "gaussian",
-                                 bias_std: float = 1.0, *, max_degree: int | None = None,
-                                 quadrature_nodes: int = 96) -> FirstLayerProfile:
-    r"""Exact :math:`A_k(n)` for Gaussian weights :math:`N(0,1/n)` and a Gaussian (or zero) bias.
-
-    Write :math:`K(x,x')=\mathbb{E}_{w,b}[\sigma(w\cdot x+b)\,\sigma(w\cdot x'+b)]` for the
-    kernel of one random neuron. Expanding the square,
-
-    .. math:: A_k(n)=\mathbb{E}_{w,b}\big[\hat\sigma_{w,b}(S)^2\big]
-              =\mathbb{E}_{x,x'}\big[K(x,x')\,\chi_S(x)\chi_S(x')\big],\qquad |S|=k.
-
-    With Gaussian weights, :math:`(w\cdot x+b,\,w\cdot x'+b)` is *exactly* a centred
-    Gaussian pair with variance :math:`v=1+s^2` (s = ``bias_std``) and covariance
-    :math:`1-2d/n+s^2`, where d is the Hamming distance of x and x'. So K depends on d
-    only, through the dual activation :math:`\kappa(\rho)=\mathbb{E}\sigma(X)\sigma(Y)`
-    at correlation :math:`\rho_d=(1-2d/n+s^2)/v`, and averaging over the
-    :math:`\binom nk` sets S of size k gives
-
-    .. math:: A_k(n)=\sum_{d=0}^{n}\frac{\binom nd}{2^n}\,
-              \frac{K_k(d;n)}{\binom nk}\,\kappa(\rho_d),
-
-    with the Krawtchouk polynomial :math:`K_k(d;n)=\sum_j(-1)^j\binom dj\binom{n-d}{k-j}`.
-    No sampling and no enumeration of :math:`2^n` inputs: the cost is
-    :math:`O(n\cdot\text{max\_degree})` exact integer operations, so n in the hundreds
-    is cheap.
-
-    Parameters
-    ----------
-    n : int
-        Input dimension, 1 <= n <= 4096, with
-        :math:`n(n+1)(\text{max\_degree}+1)\le` ``EXACT_PROFILE_COST`` (the exact
-        integer table costs about that many bit operations / 64: n <= 512 with the default
-        ``max_degree = n``, about 1.5 s; larger n with a smaller ``max_degree``).
-    activation : str
-        Closed-form dual kernels for ``"relu"`` (arc-cosine kernel), ``"abs"``, ``"sign"``,
-        ``"linear"``, ``"quadratic"``; the smooth ones (``"tanh"``, ``"sigmoid"``,
-        ``"gelu"``) by two-dimensional Gauss–Hermite quadrature with ``quadrature_nodes``
-        nodes per axis.
-    bias : {"gaussian", "zero", "none"}
-        The formula needs jointly Gaussian pre-activations; other bias laws raise
-        ``ValueError`` (use :func:`first_layer_profile` for them).
-    bias_std : float
-        Standard deviation s of the Gaussian bias (ignored for "zero"/"none").
-    max_degree : int, optional
-        Compute :math:`A_k` for k = 0..max_degree only (default n, which
-        :meth:`FirstLayerProfile.inal` needs); ``values`` then has length ``max_degree + 1``.
-
-    Returns
-    -------
-    FirstLayerProfile
-        With ``exact=True`` and ``stderr`` zero. Values are exact up to floating-point
-        rounding of the alternating sum, an absolute error of about
-        :math:`10^{-16}(n+1)\,\mathbb{E}[\sigma(Z)^2]`: values below about
-        :math:`10^{-13}` (e.g. the full parity for n >= 30) are not resolved.
-    """
-    n = check_n(n)
-    activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
-    bias = check_choice(bias, "bias", BIAS_LAWS)
-    if bias not in ("gaussian", "zero", "none"):
-        raise ValueError(f"bias must be 'gaussian', 'zero' or 'none' for the exact Gaussian "
-                         f"formula, got {bias!r}: use first_layer_profile for other laws")
-    bias_std = check_float(bias_std, "bias_std", low=0.0)
-    max_degree = n if max_degree is None else check_int(max_degree, "max_degree", low=0, high=n)
-    _check_profile_cost(n, max_degree)
-    quadrature_nodes = check_int(quadrature_nodes, "quadrature_nodes", low=8, high=1000)
-    s2 = bias_std**2 if bias == "gaussian" else 0.0
-    variance = 1.0 + s2
-    d = np.arange(n + 1)
-    kappa = _dual_kernel(activation, (1.0 - 2.0 * d / n + s2) / variance, variance,
-                         quadrature_nodes)
-    weights = _degree_weights(n, max_degree)
-    values = np.array([math.fsum(row * kappa) for row in weights])
-    return FirstLayerProfile(n, values, np.zeros(max_degree + 1), True, activation, "gaussian",
-                             bias, bias_std)
-
-
-#: Largest :math:`n(n+1)(\text{max\_degree}+1)` for the exact profiles
-#: (:func:`gaussian_first_layer_profile`, :func:`rademacher_first_layer_profile`): their
-#: table of exact big integers costs time about proportional to it (measured: 1.3-1.7 s at
-#: n = max_degree = 500, growing like n^3), so the default max_degree = n allows n <= 512.
-EXACT_PROFILE_COST = 512 * 513 * 513
-
-
-def _check_profile_cost(n: int, max_degree: int) -> None:
-    cost = n * (n + 1) * (max_degree + 1)
-    if cost > EXACT_PROFILE_COST:
-        largest = int((EXACT_PROFILE_COST // (n * (n + 1))) - 1)
-        hint = (f"max_degree must be at most {largest} for n = {n}" if largest >= 0
-                else "n is too large")
-        raise ValueError(f"n, max_degree too large for the exact profile: n * (n + 1) * "
-                         f"(max_degree + 1) must be at most {EXACT_PROFILE_COST} (a few "
-                         f"seconds; n <= 512 with the default max_degree = n), got n = {n}, "
-                         f"max_degree = {max_degree}: {hint}")
-
-
-def _degree_weights(n: int, max_degree: int) -> np.ndarray:
-    r"""Matrix :math:`\binom nd K_k(d;n)/(2^n\binom nk)`, k = 0..max_degree, d = 0..n.
-
-    Row k turns a function G(d) of the number d of -1 coordinates into the Fourier
-    coefficient at any |S| = k of the symmetric function :math:`x\mapsto G(d(x))`.
-    Exact integers, each entry correctly rounded by the int / int division.
-    """
-    binom_d = [math.comb(n, d) for d in range(n + 1)]
-    table = _krawtchouk_table(n, max_degree)
-    return np.array([[binom_d[d] * row[d] / (2**n * math.comb(n, k)) for d in range(n + 1)]
-                     for k, row in enumerate(table)])
-
-
-def _bias_quadrature(bias: str, bias_std: float, breakpoints: np.ndarray,
-                     nodes_per_piece: int) -> tuple[np.ndarray, np.ndarray]:
-    """Points and probabilities integrating a function of the bias that is smooth between
-    ``breakpoints`` (Gauss–Legendre on every piece)."""
-    if bias in ("zero", "none") or bias_std == 0.0:
-        return np.zeros(1), np.ones(1)
-    if bias == "rademacher":
-        return np.array([-bias_std, bias_std]), np.array([0.5, 0.5])
-    if bias == "uniform":
-        low, high = -math.sqrt(3) * bias_std, math.sqrt(3) * bias_std
-    else:  # gaussian, truncated where the density is below 1e-30
-        low, high = -12 * bias_std, 12 * bias_std
-    edges = np.unique(np.concatenate([[low, high], breakpoints[(breakpoints > low) &
-                                                               (breakpoints < high)]]))
-    nodes, node_weights = np.polynomial.legendre.leggauss(nodes_per_piece)
-    mid, half = (edges[1:] + edges[:-1]) / 2, (edges[1:] - edges[:-1]) / 2
-    points = (mid[:, None] + half[:, None] * nodes[None, :]).ravel()
-    lengths = (half[:, None] * node_weights[None, :]).ravel()
-    if bias == "uniform":
-        density = np.full_like(points, 1 / (high - low))
-    else:
-        density = np.exp(-(points / bias_std) ** 2 / 2) / (bias_std * _SQRT2PI)
-    return points, lengths * density
-
-
-def rademacher_first_layer_profile(n: int, activation: str = "relu", bias: str = "gaussian",
-                                   bias_std: float = 1.0, *, max_degree: int | None = None,
-                                   nodes_per_piece: int = 24) -> FirstLayerProfile:
-    r"""Exact :math:`A_k(n)` for Rademacher weights :math:`\pm1/\sqrt n`, with any bias law.
-
-    With :math:`w=s/\sqrt n`, :math:`s\in\{\pm1\}^n`, the neuron
-    :math:`\sigma(w\cdot x+b)` depends on x only through the number d of coordinates where
-    :math:`s_ix_i=-1`, since :math:`w\cdot x=(n-2d)/\sqrt n`. Its Fourier coefficients are
-    those of a symmetric function, up to the sign :math:`\chi_S(s)`:
-
-    .. math:: \hat\sigma_{w,b}(S)=\chi_S(s)\sum_{d=0}^n\frac{\binom nd}{2^n}
-              \frac{K_k(d;n)}{\binom nk}\,\sigma\Big(\frac{n-2d}{\sqrt n}+b\Big),
-              \qquad A_k(n)=\mathbb{E}_b\big[\hat\sigma_{w,b}(S)^2\big],
-
-    with the Krawtchouk polynomial :math:`K_k(d;n)` (see
-    :func:`gaussian_first_layer_profile`). For k = n this is the n-th finite difference of
-    :math:`\sigma` on the lattice of step :math:`2/\sqrt n`. The signs s drop out, so only
-    the bias is random; its expectation is a quadrature: exact for zero and Rademacher
-    biases, Gauss–Legendre with ``nodes_per_piece`` nodes between consecutive kinks
-    :math:`b=-(n-2d)/\sqrt n` for Gaussian (truncated at :math:`\pm12` standard deviations)
-    and uniform biases, which is exact to rounding for the piecewise linear activations
-    (relu, abs, sign) and very accurate for smooth ones.
-
-    Parameters
-    ----------
-    n : int
-        Input dimension, 1 <= n <= 4096 (cost :math:`O(n^2\cdot\text{nodes})` per degree),
-        with :math:`n(n+1)(\text{max\_degree}+1)\le` ``EXACT_PROFILE_COST`` as in
-        :func:`gaussian_first_layer_profile` (n <= 512 with the default ``max_degree = n``)
-        and the neuron table ``(n + 1) x bias points`` within the tensor-size cap.
-    activation : str
-        One of :data:`~inal_tutorial.networks.ACTIVATIONS`.
-    bias, bias_std
-        Law and standard deviation of the bias, as in
-        :class:`~inal_tutorial.networks.MLPEnsemble`.
-    max_degree : int, optional
-        Compute k = 0..max_degree only (default n).
-
-    Returns
-    -------
-    FirstLayerProfile
-        With ``exact=True`` and ``stderr`` zero (absolute rounding error about
-        :math:`10^{-16}(n+1)\max|\sigma|` on the lattice).
-    """
-    n = check_n(n)
-    activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
-    bias = check_choice(bias, "bias", BIAS_LAWS)
-    bias_std = check_float(bias_std, "bias_std", low=0.0)
-    max_degree = n if max_degree is None else check_int(max_degree, "max_degree", low=0, high=n)
-    nodes_per_piece = check_int(nodes_per_piece, "nodes_per_piece", low=2, high=200)
-    _check_profile_cost(n, max_degree)
-    if bias in ("gaussian", "uniform") and bias_std > 0.0:
-        # At most n + 2 pieces between the kinks, nodes_per_piece points each.
-        check_size({"n + 1": n + 1, "nodes_per_piece x (n + 2)": nodes_per_piece * (n + 2)},
-                   what="the table of neuron values")
-    lattice = (n - 2.0 * np.arange(n + 1)) / math.sqrt(n)  # w.x for d = 0..n
-    points, probs = _bias_quadrature(bias, bias_std, -lattice, nodes_per_piece)
-    act = ACTIVATIONS[activation]
-    neuron = act(torch.as_tensor(lattice[:, None] + points[None, :], dtype=torch.float64)).numpy()
-    coefficients = _degree_weights(n, max_degree) @ neuron  # (max_degree + 1, bias points)
-    values = coefficients**2 @ probs
-    return FirstLayerProfile(n, values, np.zeros(max_degree + 1), True, activation, "rademacher",
-                             bias, bias_std)
-
-
-# ---------------------------------------------------------------------------
-# Hermite prediction
-# ---------------------------------------------------------------------------
-
-_SQRT2PI = math.sqrt(2 * math.pi)
-#: Largest degree k of :func:`hermite_coefficient` (and so of :func:`hermite_profile`).
-_MAX_HERMITE_DEGREE = 200
-
-
-def _phi(b: np.ndarray) -> np.ndarray:
-    return np.exp(-b**2 / 2) / _SQRT2PI
-
-
-def _Phi(b: np.ndarray) -> np.ndarray:
-    from scipy.special import ndtr
-
-    return ndtr(b)
-
-
-def _he(k: int, x: np.ndarray) -> np.ndarray:
-    """Probabilists' Hermite polynomial He_k(x) (He_{-1} := 0 is never needed)."""
-    return hermite_e.hermeval(x, [0] * k + [1])
-
-
-def _log_abs_he(k: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sign and log-magnitude of He_k(x), by the three-term recurrence with rescaling (no
-    overflow for any finite x)."""
-    x = np.asarray(x, dtype=np.float64)
-    h_prev, h = np.ones_like(x), x.copy()
-    log_scale = np.zeros_like(x)
-    if k == 0:
-        return np.ones_like(x), log_scale
-    for j in range(1, k):
-        h_prev, h = h, x * h - j * h_prev
-        big = np.maximum(np.abs(h), np.abs(h_prev))
-        rescale = big > 1e100
-        if rescale.any():
-            factor = np.where(rescale, big, 1.0)
-            h, h_prev = h / factor, h_prev / factor
-            log_scale += np.log(factor)
-    with np.errstate(divide="ignore"):
-        return np.sign(h), np.log(np.abs(h)) + log_scale
-
-
-def _phi_he(k: int, b: np.ndarray) -> np.ndarray:
-    r""":math:`\varphi(b)\,\mathrm{He}_k(-b)`. Where the direct product is not resolved
-    (:math:`\varphi(b)` underflows, or :math:`\mathrm{He}_k` overflows for large k and
-    :math:`|b|`), it is computed in log space instead; elsewhere the direct product is kept."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        phi = _phi(b)
-        direct = phi * _he(k, -b)
-    bad = ~np.isfinite(direct) | (phi == 0)
-    if not np.any(bad):
-        return direct
-    sign, log_he = _log_abs_he(k, -b[bad])
-    stable = sign * np.exp(-b[bad] ** 2 / 2 - math.log(_SQRT2PI) + log_he)
-    out = np.array(direct, dtype=np.float64)
-    out[bad] = stable
-    return out
-
-
-def hermite_coefficient(activation: str, k: int, b=0.0, *, quadrature_nodes: int = 200):
-    r""":math:`c_k(b)=\mathbb{E}_{Z\sim N(0,1)}[\sigma(Z+b)\,\mathrm{He}_k(Z)]=\mathbb{E}[\sigma^{(k)}(Z+b)]`.
-
-    Closed forms (Gaussian integration by parts) for the non-smooth activations:
-
-    * relu: :math:`c_0=b\Phi(b)+\varphi(b)`, :math:`c_1=\Phi(b)`,
-      :math:`c_k=\varphi(b)\mathrm{He}_{k-2}(-b)` for k >= 2;
-    * sign: :math:`c_0=2\Phi(b)-1`, :math:`c_k=2\varphi(b)\mathrm{He}_{k-1}(-b)` for k >= 1;
-    * abs: :math:`c_0=b(2\Phi(b)-1)+2\varphi(b)`, :math:`c_1=2\Phi(b)-1`,
-      :math:`c_k=2\varphi(b)\mathrm{He}_{k-2}(-b)` for k >= 2;
-
-    and Gauss–Hermite quadrature for the smooth ones. ``b`` may be an array.
-
-    Parameters
-    ----------
-    activation : str
-        One of :data:`~inal_tutorial.networks.ACTIVATIONS`.
-    k : int
-        Degree, 0 <= k <= 200.
-    b : float or array of float
-        Finite biases (any magnitude: the closed forms switch to log space where
-        :math:`\varphi(b)\mathrm{He}_k(-b)` would under- or overflow).
-    quadrature_nodes : int
-        Gauss–Hermite nodes for the smooth activations, in [2, 1000].
-    """
-    activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
-    k = check_int(k, "k", low=0, high=200)
-    quadrature_nodes = check_int(quadrature_nodes, "quadrature_nodes", low=2, high=1000)
-    b = as_real_array(b, "b")
-    if activation == "relu":
-        if k == 0:
-            return b * _Phi(b) + _phi(b)
-        if k == 1:
-            return _Phi(b)
-        return _phi_he(k - 2, b)
-    if activation == "sign":
-        return 2 * _Phi(b) - 1 if k == 0 else 2 * _phi_he(k - 1, b)
-    if activation == "abs":
-        if k == 0:
-            return b * (2 * _Phi(b) - 1) + 2 * _phi(b)
-        if k == 1:
-            return 2 * _Phi(b) - 1
-        return 2 * _phi_he(k - 2, b)
-    if activation == "linear":
-        return {0: b, 1: np.ones_like(b)}.get(k, np.zeros_like(b))
-    if activation == "quadratic":
-        return {0: 1 + b**2, 1: 2 * b, 2: 2 * np.ones_like(b)}.get(k, np.zeros_like(b))
-    nodes, weights = hermite_e.hermegauss(quadrature_nodes)
-    weights = weights / _SQRT2PI
-    act = ACTIVATIONS[activation]
-    z = torch.as_tensor(nodes[:, None] + b.reshape(1, -1), dtype=torch.float64)
-    values = act(z).numpy() * _he(k, nodes)[:, None]
-    return (weights @ values).reshape(b.shape)
-
-
-def hermite_profile(n: int, max_degree: int | None = None, activation: str = "relu",
-                    bias: str = "gaussian", bias_std: float = 1.0, *,
-                    quadrature_nodes: int = 80) -> np.ndarray:
-    r"""Gaussian heuristic :math:`A_k(n)\approx n^{-k}\,\mathbb{E}_b\big[c_k(b)^2\big]` for k = 0..max_degree.
-
-    From :math:`\hat\sigma_w(S)\approx\prod_{i\in S}w_i\;\mathbb{E}[\sigma^{(k)}(w\cdot x+b)]`
-    with :math:`w\cdot x\approx N(0,1)` and :math:`\mathbb{E}\prod_{i\in S}w_i^2=n^{-k}`.
-    Accurate for fixed k as n grows; it ignores that :math:`w\cdot x` is discrete.
-
-    Parameters
-    ----------
-    n : int
-        Input dimension, 1 <= n <= 10**9.
-    max_degree : int, optional
-        Largest k, 0 <= max_degree <= min(n, 200) (:func:`hermite_coefficient` stops at
-        k = 200); default n, so give it when n > 200.
-    activation, bias, bias_std
-        As in :class:`~inal_tutorial.networks.MLPEnsemble` (bias_std finite, >= 0).
-    quadrature_nodes : int
-        Nodes of the quadrature over the bias, in [2, 1000].
-    """
-    n = check_int(n, "n", low=1, high=10**9)
-    if max_degree is None:
-        if n > _MAX_HERMITE_DEGREE:
-            raise ValueError(f"max_degree must be given when n > {_MAX_HERMITE_DEGREE} (its "
-                             f"default n exceeds the largest degree {_MAX_HERMITE_DEGREE}), "
-                             f"got n = {n}")
-        max_degree = n
-    else:
-        max_degree = check_int(max_degree, "max_degree", low=0, high=min(n, _MAX_HERMITE_DEGREE))
-    activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
-    bias = check_choice(bias, "bias", BIAS_LAWS)
-    bias_std = check_float(bias_std, "bias_std", low=0.0)
-    quadrature_nodes = check_int(quadrature_nodes, "quadrature_nodes", low=2, high=1000)
-    if bias in ("zero", "none") or bias_std == 0.0:
-        points, probs = np.zeros(1), np.ones(1)
-    elif bias == "gaussian":
-        points, probs = hermite_e.hermegauss(quadrature_nodes)
-        points, probs = bias_std * points, probs / _SQRT2PI
-    elif bias == "rademacher":
-        points, probs = np.array([-bias_std, bias_std]), np.array([0.5, 0.5])
-    else:  # uniform on [-sqrt(3) s, sqrt(3) s]
-        points, probs = np.polynomial.legendre.leggauss(quadrature_nodes)
-        points, probs = bias_std * math.sqrt(3) * points, probs / 2
-    out = np.empty(max_degree + 1)
-    for k in range(max_degree + 1):
-        ck = hermite_coefficient(activation, k, points)
-        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            out[k] = float(n) ** (-k) * float(probs @ ck**2)
-        if not math.isfinite(out[k]):
-            # c_k^2 overflows where n^-k is tiny: take the product in log space.
-            scale = float(np.abs(ck).max())
-            mean_sq = float(probs @ (ck / scale) ** 2)
-            out[k] = math.exp(-k * math.log(n) + 2 * math.log(scale) + math.log(mean_sq))
-    return out

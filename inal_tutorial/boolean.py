@@ -50,6 +50,9 @@ __all__ = [
     "Embedded",
     "Mixture",
     "truth_table",
+    "target_mean",
+    "best_constant_accuracy",
+    "TIE_BREAKS",
     "subset_to_mask",
     "mask_to_subset",
 ]
@@ -274,36 +277,81 @@ class Parity(BooleanTarget):
         return x[..., list(self.support)].prod(dim=-1)
 
 
+#: How :class:`Majority`, :class:`Staircase` and :class:`Mixture` break a tie (a zero sum).
+#: ``"first"`` (the default): the tie takes the value of the first bit of the support, a
+#: fair rule that keeps the target balanced (see each class); ``"+1"``: towards +1, which
+#: biases the target (the first version of the book did this silently); ``"error"``:
+#: refuse an input with a tie.
+TIE_BREAKS = ("first", "+1", "error")
+
+
+def _check_tie_break(tie_break) -> str:
+    if not isinstance(tie_break, str) or tie_break not in TIE_BREAKS:
+        raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
+    return tie_break
+
+
+def _sign_with_ties(total: torch.Tensor, tie_value, tie_break: str, name: str) -> torch.Tensor:
+    """``sign(total)`` with the zeros replaced by ``tie_value`` (or +1, or refused)."""
+    sign = torch.where(total > 0, 1.0, -1.0).to(total.dtype)
+    ties = total == 0
+    if tie_break == "+1":
+        return torch.where(ties, torch.ones_like(sign), sign)
+    if tie_break == "error":
+        if bool(ties.any()):
+            raise ValueError(f"{name} has a tie (a zero sum) on {int(ties.sum())} of the "
+                             "inputs; pass tie_break='first' or '+1' to say how to break it")
+        return sign
+    return torch.where(ties, tie_value.to(sign.dtype), sign)
+
+
 class Majority(BooleanTarget):
     r"""Majority :math:`\mathrm{sign}(\sum_{i\in S}x_i)` over ``support`` (default: all bits).
 
-    Ties (possible for even :math:`|S|`) are broken towards +1.
+    For odd :math:`|S|` there are no ties. For even :math:`|S|` the sum can be 0; with
+    ``tie_break="first"`` (default) a tie takes the value of the first bit of the support,
+    :math:`x_{S_0}`. Then :math:`f(-x)=-f(x)`, so f is balanced
+    (:math:`\mathbb E f=0`, no constant term). ``tie_break="+1"`` breaks ties towards +1:
+    :math:`\mathbb E f=\binom{|S|}{|S|/2}2^{-|S|}` (0.246 for 10 bits), a constant term
+    that inflates the INAL of any network (:math:`A_0` is the largest entry of the
+    profile). ``tie_break="error"`` refuses inputs with a tie.
     """
 
-    def __init__(self, n: int, support: Sequence[int] | None = None):
+    def __init__(self, n: int, support: Sequence[int] | None = None, *,
+                 tie_break: str = "first"):
         super().__init__(n)
         self.support = check_support(range(self.n) if support is None else support, self.n,
                                      allow_empty=False)
+        self.tie_break = _check_tie_break(tie_break)
         self.name = f"majority({len(self.support)})"
 
     def _evaluate(self, x):
         s = x[..., list(self.support)].sum(dim=-1)
-        return torch.where(s >= 0, 1.0, -1.0).to(x.dtype)
+        return _sign_with_ties(s, x[..., self.support[0]], self.tie_break, self.name)
 
 
 class Staircase(BooleanTarget):
-    r"""The staircase :math:`x_1 + x_1x_2 + \dots + x_1\cdots x_k` on the first ``k`` bits.
+    r"""The staircase :math:`x_0 + x_0x_1 + \dots + x_0x_1\cdots x_{k-1}` on the first ``k`` bits.
 
-    ``boolean=True`` (default) returns its sign, with ties broken towards +1, a
-    :math:`\pm1` target; ``boolean=False`` returns the sum divided by
-    :math:`\sqrt{k}`, so that :math:`\langle f,f\rangle = 1`.
+    Abbe, Boix-Adserà and Misiakiewicz's staircase is this real-valued sum; with
+    ``boolean=False`` the target is the sum divided by :math:`\sqrt{k}`, so that
+    :math:`\langle f,f\rangle = 1`. Its Fourier weight is :math:`1/k` on each degree
+    :math:`1,\dots,k`.
+
+    ``boolean=True`` (default) returns its *sign*, a different :math:`\pm1` function with
+    weight on many more monomials. For even k the sum can be 0; with ``tie_break="first"``
+    (default) a tie takes the value :math:`x_0`. Since the sum is
+    :math:`x_0(1+x_1+x_1x_2+\dots)`, the sign is then :math:`x_0` times a function of
+    :math:`x_1,\dots,x_{k-1}`, so it is balanced. ``tie_break="+1"`` biases it
+    (:math:`\mathbb E f=0.3125` for k = 6); ``"error"`` refuses inputs with a tie.
     """
 
-    def __init__(self, n: int, k: int, *, boolean: bool = True):
+    def __init__(self, n: int, k: int, *, boolean: bool = True, tie_break: str = "first"):
         super().__init__(n)
         self.k = check_int(k, "k", low=1, high=self.n)
         self.boolean = check_bool(boolean, "boolean")
-        self.name = f"staircase(k={self.k})"
+        self.tie_break = _check_tie_break(tie_break)
+        self.name = f"staircase(k={self.k})" if self.boolean else f"staircase sum(k={self.k})"
 
     @property
     def is_boolean(self) -> bool:
@@ -312,7 +360,7 @@ class Staircase(BooleanTarget):
     def _evaluate(self, x):
         prefix = torch.cumprod(x[..., : self.k], dim=-1).sum(dim=-1)
         if self.boolean:
-            return torch.where(prefix >= 0, 1.0, -1.0).to(x.dtype)
+            return _sign_with_ties(prefix, x[..., 0], self.tie_break, self.name)
         return prefix / self.k**0.5
 
 
@@ -479,13 +527,17 @@ class Embedded(BooleanTarget):
 
 
 class Mixture(BooleanTarget):
-    r"""The sign of a weighted sum of targets, :math:`\mathrm{sign}(\sum_j c_j f_j)` (ties to +1).
+    r"""The sign of a weighted sum of targets, :math:`\mathrm{sign}(\sum_j c_j f_j)`.
 
-    With ``boolean=False`` the weighted sum itself.
+    With ``boolean=False`` the weighted sum itself. A zero sum is a tie: with
+    ``tie_break="first"`` (default) it takes the value :math:`x_0`, with ``"+1"`` the value
+    +1, and ``"error"`` refuses it. Whether the sign is balanced depends on the targets
+    and weights (odd targets with no ties, such as three parities, are); check it with
+    :func:`target_mean`.
     """
 
     def __init__(self, targets: Sequence[BooleanTarget], weights: Sequence[float],
-                 *, boolean: bool = True):
+                 *, boolean: bool = True, tie_break: str = "first"):
         if not isinstance(targets, (Sequence, tuple)) or isinstance(targets, (str, bytes)):
             raise TypeError(f"targets must be a sequence of BooleanTarget, got "
                             f"{type(targets).__name__}")
@@ -509,6 +561,7 @@ class Mixture(BooleanTarget):
         self.targets = targets
         self.weights = weights
         self.boolean = check_bool(boolean, "boolean")
+        self.tie_break = _check_tie_break(tie_break)
         self.name = "mixture(" + ", ".join(t.name for t in targets) + ")"
 
     @property
@@ -518,7 +571,7 @@ class Mixture(BooleanTarget):
     def _evaluate(self, x):
         total = sum(float(c) * t(x) for c, t in zip(self.weights, self.targets, strict=True))
         if self.boolean:
-            return torch.where(total >= 0, 1.0, -1.0).to(x.dtype)
+            return _sign_with_ties(total, x[..., 0], self.tie_break, self.name)
         return total
 
 
@@ -557,3 +610,43 @@ def truth_table(target: BooleanTarget, dtype: torch.dtype = torch.float64,
         check_finite_tensor(values, f"target {target.name!r}")
         out[start:start + x.shape[0]] = values.to(dtype)
     return out
+
+
+def target_mean(target: BooleanTarget, *, n_samples: int | None = None,
+                seed: SeedLike = 0) -> float:
+    r"""The constant Fourier coefficient :math:`\hat f(\emptyset)=\mathbb E_x f(x)`.
+
+    Exact (by enumeration) for n <= 24 when ``n_samples`` is None; otherwise the mean over
+    ``n_samples`` uniform inputs drawn from ``seed``. Its square :math:`W^0(f)` times
+    :math:`A_0` is the part of an INAL that a constant neuron already explains.
+    """
+    if not isinstance(target, BooleanTarget):
+        raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
+    if n_samples is None:
+        if target.n > MAX_ENUMERATION_N:
+            raise ValueError(f"target.n must be at most {MAX_ENUMERATION_N} to enumerate, got "
+                             f"{target.n}: pass n_samples to sample inputs instead")
+        return float(truth_table(target).mean())
+    n_samples = check_int(n_samples, "n_samples", low=1, high=10**8)
+    total, gen = 0.0, make_generator(seed)
+    for start in range(0, n_samples, _ROWS_PER_BLOCK):
+        size = min(_ROWS_PER_BLOCK, n_samples - start)
+        values = target(sample_inputs(target.n, size, gen, dtype=torch.float64))
+        check_finite_tensor(values, f"target {target.name!r}")
+        total += float(values.sum())
+    return total / n_samples
+
+
+def best_constant_accuracy(target: BooleanTarget, *, n_samples: int | None = None,
+                           seed: SeedLike = 0) -> float:
+    r"""Accuracy of the best constant predictor, :math:`\max(P[f=1],P[f=-1])=(1+|\mathbb E f|)/2`.
+
+    The baseline a learned :math:`\pm1` target must beat: a biased target is "learned" to
+    this accuracy by predicting its majority value. ``n_samples`` and ``seed`` as for
+    :func:`target_mean`.
+    """
+    if not isinstance(target, BooleanTarget):
+        raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
+    if not target.is_boolean:
+        raise ValueError(f"best_constant_accuracy needs a +1/-1 target, got {target.name!r}")
+    return (1.0 + abs(target_mean(target, n_samples=n_samples, seed=seed))) / 2.0

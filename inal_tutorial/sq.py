@@ -60,9 +60,9 @@ from ._validation import (
     check_size,
     log2_length,
 )
-from .alignment import FirstLayerProfile, first_layer_inal
 from .boolean import BooleanTarget, all_inputs, truth_table
 from .fourier import degree_profile, inverse_walsh, subset_sizes, walsh_coefficients
+from .profiles import FirstLayerProfile, first_layer_inal
 from .random import SeedLike, make_generator
 from .symmetry import GROUPS, _index_maps, group_elements, group_order, sample_group
 
@@ -918,7 +918,7 @@ def inal_cp_records(targets: Sequence[BooleanTarget], profile: FirstLayerProfile
     r"""The chain *low INAL, small low-degree weight, small orbit CP*, target by target.
 
     For each f on n bits (n = ``profile.n``), with :math:`A_k(n)` the first-layer profile
-    of the architecture (:func:`~inal_tutorial.alignment.first_layer_profile`):
+    of the architecture (:func:`~inal_tutorial.profiles.first_layer_profile`):
 
     * ``inal``: the first-layer INAL :math:`\sum_kW^k(f)A_k(n)`, a lower bound on the
       network's INAL (the max over neurons includes the first layer);

@@ -52,7 +52,7 @@ from ._validation import (
     check_size,
     offset_seed,
 )
-from .alignment import estimate_inal, first_layer_profile, hermite_profile
+from .alignment import estimate_inal
 from .boolean import (
     BooleanTarget,
     Junta,
@@ -65,6 +65,7 @@ from .boolean import (
 )
 from .fourier import degree_profile, majority_degree_profile, walsh_coefficients
 from .networks import ACTIVATIONS, INITIALIZATIONS, MLPEnsemble
+from .profiles import first_layer_profile, hermite_profile
 from .random import make_generator
 from .training import noisy_gd
 
@@ -257,10 +258,10 @@ def inal_explorer_data(target: str = "parity", n: int = 10, k: int = 2, activati
 
     .. math:: \mathbb{E}_w\langle f,\sigma_w\rangle^2=\sum_k W^k(f)\,A_k(n)
 
-    with :math:`A_k(n)` from :func:`~inal_tutorial.alignment.first_layer_profile` (exact or
+    with :math:`A_k(n)` from :func:`~inal_tutorial.profiles.first_layer_profile` (exact or
     ``n_neurons`` Monte Carlo neurons), and the Hermite heuristic
     :math:`A_k(n)\approx n^{-k}\mathbb{E}_b[c_k(b)^2]`
-    (:func:`~inal_tutorial.alignment.hermite_profile`).
+    (:func:`~inal_tutorial.profiles.hermite_profile`).
 
     Parameters
     ----------

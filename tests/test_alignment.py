@@ -154,3 +154,59 @@ def test_bad_alignment_arguments():
         it.hermite_coefficient("softplus2", 1)
     with pytest.raises(ValueError, match="target has n=5 but the profile is for n=6"):
         it.first_layer_profile(6, init="rademacher", bias="zero").inal(it.Parity(5, k=1))
+
+
+# ---------------------------------------------------------------------------
+# The constant term W^0(f) A_0 of an INAL
+# ---------------------------------------------------------------------------
+
+
+def test_constant_part_separates_exactly_for_every_layer():
+    """Each layer average is the constant part plus the INAL of the centred target."""
+    biased = it.Majority(8, tie_break="+1")
+    net = it.MLPEnsemble(8, hidden=(16, 16), n_models=8, seed=1, dtype=torch.float64)
+    result = it.estimate_inal(biased, net)
+    mean = it.target_mean(biased)
+    assert result.target_mean == pytest.approx(mean)
+    ones = it.estimate_inal(it.Parity(8, k=0), net)
+    assert np.allclose(result.per_layer_constant, mean**2 * ones.per_layer)
+    table = it.truth_table(biased) - mean
+    centred = it.TruthTableTarget(table)
+    rest = it.estimate_inal(centred, net)
+    # Averages over the same 8 initializations: the cross term is zero only in expectation,
+    # so compare within the Monte Carlo error of the cross term.
+    gap = result.per_layer - result.per_layer_constant - rest.per_layer
+    assert np.all(np.abs(gap) < 4 * result.per_layer_stderr + 1e-12)
+    assert 0.5 < result.constant_share < 1.0
+    assert result.without_constant == pytest.approx(
+        float(np.max(result.per_layer - result.per_layer_constant)))
+    assert "constant term" in str(result)
+
+
+def test_balanced_target_has_zero_constant_part_and_no_extra_pass():
+    result = it.estimate_inal(it.Majority(8), hidden=(8,), n_init=4, seed=0)
+    assert result.target_mean == 0.0
+    assert result.constant_part == 0.0 and result.constant_share == 0.0
+    assert result.without_constant == result.value
+    assert "constant term" not in str(result)
+
+
+def test_sampled_constant_part_close_to_exact():
+    biased = it.Staircase(10, 6, tie_break="+1")
+    net = it.MLPEnsemble(10, hidden=(32,), n_models=16, seed=2, dtype=torch.float64)
+    exact = it.estimate_inal(biased, net)
+    sampled = it.estimate_inal(biased, net, n_samples=20_000, seed=5, constant_term=True)
+    assert sampled.constant_part == pytest.approx(exact.constant_part, rel=0.15)
+    assert it.estimate_inal(biased, net, n_samples=1000, seed=5).per_layer_constant is None
+    with pytest.raises(ValueError, match="constant_term=True"):
+        _ = it.estimate_inal(biased, net, n_samples=1000, seed=5).constant_part
+
+
+def test_first_layer_contributions_and_constant_part():
+    profile = it.gaussian_first_layer_profile(8)
+    f = it.Staircase(8, 6, tie_break="+1")
+    terms = profile.contributions(f)
+    assert terms.shape == (9,)
+    assert terms.sum() == pytest.approx(profile.inal(f))
+    assert profile.constant_part(f) == pytest.approx(it.target_mean(f) ** 2 * profile.values[0])
+    assert profile.constant_part(it.Staircase(8, 6)) == 0.0

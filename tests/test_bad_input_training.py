@@ -17,6 +17,7 @@ import inal_tutorial as it
 from inal_tutorial import alignment as al
 from inal_tutorial import lower_bound as lb
 from inal_tutorial import networks as nw
+from inal_tutorial import profiles as pr
 from inal_tutorial import training as tr
 from inal_tutorial._validation import MAX_SEED, DivergenceError
 
@@ -385,13 +386,13 @@ def test_hermite_closed_forms_stay_finite_far_out():
     # Unchanged where the direct product is resolved.
     b = np.linspace(-5, 5, 11)
     np.testing.assert_array_equal(it.hermite_coefficient("relu", 7, b),
-                                  al._phi(b) * al._he(5, -b))
+                                  pr._phi(b) * pr._he(5, -b))
     assert np.isfinite(it.hermite_profile(300, 200, bias_std=5.0)).all()
 
 
 def test_first_layer_profile_in_blocks_matches_one_block(monkeypatch):
     ref = it.first_layer_profile(8, n_neurons=40, seed=1, batch=32)
-    monkeypatch.setattr(al, "_PROFILE_TABLE_ENTRIES", 5 * 2**8)
+    monkeypatch.setattr(pr, "_PROFILE_TABLE_ENTRIES", 5 * 2**8)
     blocked = it.first_layer_profile(8, n_neurons=40, seed=1, batch=32)
     np.testing.assert_allclose(ref.values, blocked.values, rtol=1e-13, atol=0)
     np.testing.assert_allclose(ref.stderr, blocked.stderr, rtol=1e-10, atol=0)

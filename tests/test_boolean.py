@@ -47,8 +47,69 @@ def test_majority_and_tie_breaking():
     x = it.all_inputs(5)
     maj = it.Majority(5)(x)
     assert torch.equal(maj, torch.sign(x.sum(1)))
-    even = it.Majority(4)(it.all_inputs(4))
-    assert torch.equal(even, torch.where(it.all_inputs(4).sum(1) >= 0, 1.0, -1.0))
+    x4 = it.all_inputs(4)
+    total = x4.sum(1)
+    # Default: a tie takes the first bit's value, so the even majority is odd and balanced.
+    even = it.Majority(4)(x4)
+    assert torch.equal(even, torch.where(total == 0, x4[:, 0], torch.sign(total)))
+    assert torch.equal(it.Majority(4)(-x4), -even)
+    towards_plus = it.Majority(4, tie_break="+1")(x4)
+    assert torch.equal(towards_plus, torch.where(total >= 0, 1.0, -1.0))
+    with pytest.raises(ValueError, match="tie"):
+        it.Majority(4, tie_break="error")(x4)
+    assert torch.equal(it.Majority(5, tie_break="error")(x), maj)   # odd: no ties
+    with pytest.raises(ValueError, match="tie_break must be one of"):
+        it.Majority(4, tie_break="down")
+    # The support's first coordinate breaks the tie, not x_0.
+    # (A majority of two bits is then x_2 itself: on a tie x_2 decides, otherwise x_2 = x_5.)
+    x6 = it.all_inputs(6)
+    assert torch.equal(it.Majority(6, support=[2, 5])(x6), x6[:, 2])
+
+
+@pytest.mark.parametrize("m", [2, 4, 6, 10])
+def test_even_majority_balanced_only_with_fair_ties(m):
+    assert it.target_mean(it.Majority(m)) == 0.0
+    biased = it.target_mean(it.Majority(m, tie_break="+1"))
+    assert biased == pytest.approx(math.comb(m, m // 2) / 2**m)
+    assert it.best_constant_accuracy(it.Majority(m, tie_break="+1")) == \
+        pytest.approx((1 + biased) / 2)
+
+
+@pytest.mark.parametrize("k", [2, 4, 6, 8])
+def test_even_staircase_sign_balanced_with_fair_ties(k):
+    n = k + 1
+    x = it.all_inputs(n)
+    s = torch.cumprod(x[:, :k], dim=1).sum(1)
+    f = it.Staircase(n, k)(x)
+    assert torch.equal(f, torch.where(s == 0, x[:, 0], torch.sign(s)))
+    assert float(f.mean()) == 0.0
+    plus = it.Staircase(n, k, tie_break="+1")
+    assert it.target_mean(plus) > 0.2
+    assert it.best_constant_accuracy(plus) > 0.6
+
+
+def test_staircase_k6_bias_of_the_old_rule():
+    assert it.target_mean(it.Staircase(11, 6, tie_break="+1")) == 0.3125
+    assert it.best_constant_accuracy(it.Staircase(11, 6, tie_break="+1")) == 0.65625
+
+
+def test_target_mean_sampled_close_to_exact():
+    f = it.Majority(12, tie_break="+1")
+    exact = it.target_mean(f)
+    sampled = it.target_mean(f, n_samples=200_000, seed=3)
+    assert abs(sampled - exact) < 4 / math.sqrt(200_000)
+    with pytest.raises(ValueError, match="\\+1/-1 target"):
+        it.best_constant_accuracy(it.Staircase(5, 3, boolean=False))
+
+
+def test_mixture_ties():
+    x = it.all_inputs(4)
+    parts = [it.Parity(4, [0]), it.Parity(4, [1])]
+    mix = it.Mixture(parts, [1.0, 1.0])
+    total = x[:, 0] + x[:, 1]
+    assert torch.equal(mix(x), torch.where(total == 0, x[:, 0], torch.sign(total)))
+    with pytest.raises(ValueError, match="tie"):
+        it.Mixture(parts, [1.0, 1.0], tie_break="error")(x)
 
 
 def test_staircase_boolean_and_real():

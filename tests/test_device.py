@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import inal_tutorial as it
-from inal_tutorial import alignment, boolean, fourier, networks
+from inal_tutorial import alignment, boolean, fourier, networks, profiles
 
 HAS_CUDA = torch.cuda.is_available()
 needs_cuda = pytest.mark.skipif(not HAS_CUDA, reason="no CUDA device on this machine "
@@ -197,7 +197,7 @@ def test_exact_first_layer_inal_at_n_16_matches_the_formula():
 
 TAKES_DEVICE = [boolean.all_inputs, boolean.input_chunks, boolean.sample_inputs,
                 boolean.truth_table, fourier.subset_sizes, networks.sample_law,
-                networks.MLPEnsemble, alignment.first_layer_profile]
+                networks.MLPEnsemble, profiles.first_layer_profile]
 
 
 @pytest.mark.parametrize("function", TAKES_DEVICE, ids=lambda f: f.__name__)

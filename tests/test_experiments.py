@@ -192,7 +192,7 @@ def test_checker_answers_are_true_facts():
     profile = it.gaussian_first_layer_profile(5, "linear")
     assert checks.check_linear_alignment(it.first_layer_inal(it.Majority(5), profile))
     assert checks.linear_alignment(5) == 9 / 64
-    staircase = it.truth_table(it.Staircase(4, 4))
+    staircase = it.truth_table(it.Staircase(4, 4, tie_break="+1"))
     assert checks.check_constant_baseline(float((1 + staircase.mean()) / 2))
 
 

@@ -32,7 +32,7 @@ def test_explorer_targets_are_the_documented_functions():
                        torch.sign(x[:, :3].sum(1)))
     staircase = x[:, 0] + x[:, 0] * x[:, 1]
     assert torch.equal(widgets.make_explorer_target("staircase", 6, 2)(x),
-                       torch.where(staircase >= 0, 1.0, -1.0))
+                       torch.where(staircase == 0, x[:, 0], torch.sign(staircase)))
     junta = widgets.make_explorer_target("junta", 6, 2, seed=3)
     assert junta.support == (0, 1) and junta.is_boolean
     assert widgets.make_explorer_target("random", 6, 0).n == 6

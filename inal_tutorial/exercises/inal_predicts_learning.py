@@ -102,7 +102,7 @@ def check_constant_baseline(answer, k: int = 4) -> Feedback:
     11/16.
     """
     k = check_int(k, "k", low=1, high=16)
-    mean = float(truth_table(Staircase(k, k)).mean())
+    mean = float(truth_table(Staircase(k, k, tie_break="+1")).mean())
     is_probability = check_probability(answer, "The accuracy")
     if not is_probability:
         return is_probability

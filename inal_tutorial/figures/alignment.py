@@ -22,18 +22,20 @@ from matplotlib.ticker import NullFormatter, ScalarFormatter
 from .._validation import check_choice, check_int
 from ..alignment import (
     estimate_inal,
-    first_layer_profile,
-    gaussian_first_layer_profile,
-    hermite_profile,
     neuron_correlations,
     plugin_squared_mean,
-    rademacher_first_layer_profile,
     unbiased_squared_mean,
 )
 from ..boolean import BooleanTarget, Majority, Parity, input_chunks
 from ..fourier import majority_coefficient, majority_degree_profile
 from ..networks import MLPEnsemble
 from ..plotting import PALETTE, SCALES, register_figure
+from ..profiles import (
+    first_layer_profile,
+    gaussian_first_layer_profile,
+    hermite_profile,
+    rademacher_first_layer_profile,
+)
 
 __all__ = [
     "SETTINGS",
@@ -232,13 +234,13 @@ def parity_scaling_experiment(ns=(6, 8, 10, 12, 14, 16), ks=(1, 2, 3), n_neurons
                               n_theory: int = 64, seed: int = 0) -> dict:
     r"""First-layer INAL of k-parities, :math:`A_k(n)`, measured and predicted, against n.
 
-    * measured: :func:`~inal_tutorial.alignment.first_layer_profile` (``n_neurons`` random
+    * measured: :func:`~inal_tutorial.profiles.first_layer_profile` (``n_neurons`` random
       ReLU neurons with Gaussian weights and bias, each enumerated over all :math:`2^n`
       inputs; all :math:`\binom nk` parities of size k pooled);
-    * exact: :func:`~inal_tutorial.alignment.gaussian_first_layer_profile` for
+    * exact: :func:`~inal_tutorial.profiles.gaussian_first_layer_profile` for
       n = 2..``n_theory``;
     * Hermite: :math:`n^{-k}\,\mathbb{E}_b[c_k(b)^2]`
-      (:func:`~inal_tutorial.alignment.hermite_profile`), a pure power law.
+      (:func:`~inal_tutorial.profiles.hermite_profile`), a pure power law.
 
     ``"fits"`` holds, per k, the fitted slope of the measurements, of the exact values at
     the same n, and the local slope of the exact curve between ``n_theory``/2 and ``n_theory``.
@@ -358,7 +360,7 @@ def formula_table(targets: dict, network: MLPEnsemble) -> list[dict]:
     r"""Predicted :math:`\sum_kW^k(f)A_k(n)` against the measured first-layer average.
 
     ``network`` must have Gaussian weights and a Gaussian (or zero) bias, so that the
-    exact profile :func:`~inal_tutorial.alignment.gaussian_first_layer_profile` applies.
+    exact profile :func:`~inal_tutorial.profiles.gaussian_first_layer_profile` applies.
     Returns one record per target: name, predicted, measured, stderr, z = (measured -
     predicted) / stderr.
     """
@@ -424,9 +426,9 @@ def full_parity_experiment(ns=tuple(range(3, 15)), n_init: int = 32, width: int 
     * ``"relu"``: ReLU with Gaussian N(0, 1) bias (the default architecture). Measured with
       :func:`~inal_tutorial.alignment.estimate_inal` (first layer's average, float64, exact
       over inputs) for both weight laws at the n in ``ns``; exact
-      :math:`A_n(n)` from :func:`~inal_tutorial.alignment.gaussian_first_layer_profile` (up
+      :math:`A_n(n)` from :func:`~inal_tutorial.profiles.gaussian_first_layer_profile` (up
       to n = 24, beyond which rounding swamps it) and
-      :func:`~inal_tutorial.alignment.rademacher_first_layer_profile` (up to ``n_theory``).
+      :func:`~inal_tutorial.profiles.rademacher_first_layer_profile` (up to ``n_theory``).
     * ``"sign"``: sign with zero bias, odd n, exact: Rademacher weights give majority's
       top coefficient squared, :math:`\widehat{\mathrm{Maj}}_n([n])^2\approx2/(\pi n)`.
     """

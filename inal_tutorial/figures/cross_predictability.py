@@ -14,10 +14,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .._validation import check_choice
-from ..alignment import first_layer_profile
 from ..boolean import Embedded, Majority, Parity, RandomFunction, Staircase, truth_table
 from ..fourier import degree_profile, majority_degree_profile
 from ..plotting import PALETTE, register_figure
+from ..profiles import first_layer_profile
 from ..sq import inal_cp_records, orbit_cp_from_profile, orbit_cp_versus_n, query_count_experiment
 
 CHAPTER = "cross_predictability"

@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .._validation import check_choice
-from ..alignment import first_layer_profile
 from ..plotting import PALETTE, SCALES, register_figure
+from ..profiles import first_layer_profile
 from ..teachers import INPUT_DISTRIBUTIONS, TEACHER_LAWS, TeacherNetwork, teacher_student_experiment
 
 __all__ = ["STUDENT_SETTINGS", "SPECTRUM_SETTINGS", "teacher_spectra", "neuron_spectrum",
@@ -54,7 +54,7 @@ def neuron_spectrum(n: int, law: str, bias_std: float = 0.5, n_neurons: int = 10
     r"""Expected Fourier weights of one random hidden neuron, :math:`\binom nk A_k(n)` for k = 1..n.
 
     :math:`A_k(n)=\mathbb{E}_{w,b}[\hat\sigma_{w,b}(S)^2]` (:math:`|S|=k`) is the first-layer
-    profile of :func:`~inal_tutorial.alignment.first_layer_profile` for a ReLU neuron with
+    profile of :func:`~inal_tutorial.profiles.first_layer_profile` for a ReLU neuron with
     weights and bias drawn from ``law`` (Monte Carlo over ``n_neurons`` neurons, exact over
     inputs). Because a teacher's output weights are independent with mean 0, the cross terms
     between neurons vanish in expectation and a teacher's *expected* degree profile is
