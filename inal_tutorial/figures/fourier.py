@@ -41,9 +41,9 @@ MAJORITY_TRANSFORM_N = {"small": 15, "large": 21}
 def example_targets(n: int, seed: int = 0) -> dict:
     """The chapter's five example targets on n bits (n odd, n >= 5), by display name.
 
-    A 3-parity, majority of all n bits, the Boolean staircase of degree 5, a uniformly
-    random function and a random 4-junta on the last four bits (its table drawn from
-    ``seed``).
+    A 3-parity, majority of all n bits, the sign of the degree-5 staircase (5 terms, so no
+    ties), a uniformly random function and a random 4-junta on the last four bits (its
+    table drawn from ``seed``).
     """
     n = check_int(n, "n", low=5, high=24)
     if n % 2 == 0:
@@ -53,7 +53,7 @@ def example_targets(n: int, seed: int = 0) -> dict:
     return {
         "parity (k = 3)": Parity(n, k=3),
         f"majority ({n} bits)": Majority(n),
-        "staircase (k = 5)": Staircase(n, 5),
+        "staircase sign (k = 5)": Staircase(n, 5),
         "random function": RandomFunction(n, seed=gen),
         "4-junta": Junta(n, range(n - 4, n), junta_table),
     }
