@@ -18,6 +18,7 @@ from .plotting import use_book_style
 from .profiles import *  # noqa: F403
 from .random import make_generator, spawn_seeds
 from .sq import *  # noqa: F403
+from .statistical_queries import *  # noqa: F403
 from .symmetry import *  # noqa: F403
 from .teachers import *  # noqa: F403
 from .training import *  # noqa: F403

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 import inal_tutorial as it
-from inal_tutorial import boolean, fourier, random, sq, symmetry
+from inal_tutorial import boolean, fourier, random, sq, statistical_queries, symmetry
 from inal_tutorial.networks import MLPEnsemble
 
 NAN = float("nan")
@@ -26,8 +26,8 @@ PERM = torch.tensor([[0, 1, 2]])
 SIGNS = torch.tensor([[1, -1, 1]])
 
 
-def _oracle(n: int = 3) -> sq.SQOracle:
-    return sq.SQOracle(boolean.Parity(n, k=1), 0.1)
+def _oracle(n: int = 3) -> statistical_queries.SQOracle:
+    return statistical_queries.SQOracle(boolean.Parity(n, k=1), 0.1)
 
 
 def _fn_target(fn, boolean_=True):
@@ -246,7 +246,7 @@ CASES = [
     ("parity_class_cp-k", lambda: sq.parity_class_cp(10, 11), ValueError,
      r"k must be an integer in \[0, 10\]"),
     ("parity_class_cp-n", lambda: sq.parity_class_cp(0), ValueError, r"n must be an integer in \[1,"),
-    ("parity_sq_dimension-float", lambda: sq.parity_sq_dimension(4, 1.5), TypeError,
+    ("parity_sq_dimension-float", lambda: statistical_queries.parity_sq_dimension(4, 1.5), TypeError,
      r"k must be an integer"),
     ("orbit_tables-group", lambda: sq.orbit_tables(T3, "rotations"), ValueError, r"unknown group"),
     ("orbit_tables-unique", lambda: sq.orbit_tables(T3, unique="yes"), TypeError,
@@ -276,10 +276,10 @@ CASES = [
      r"n_samples must be an integer in \[2, 100000000\]"),
     ("orbit_cross_predictability-formula-perms", lambda: sq.orbit_cross_predictability(
         T3, "permutations", "formula"), ValueError, r"no closed form"),
-    ("SQOracle-tau", lambda: sq.SQOracle(T3, 0.0), ValueError, r"tau must be in \(0, 1\)"),
-    ("SQOracle-tau-nan", lambda: sq.SQOracle(T3, NAN), ValueError, r"tau must be finite"),
-    ("SQOracle-mode", lambda: sq.SQOracle(T3, 0.1, "lazy"), ValueError, r"unknown mode"),
-    ("SQOracle-seed", lambda: sq.SQOracle(T3, 0.1, seed=-3), ValueError,
+    ("SQOracle-tau", lambda: statistical_queries.SQOracle(T3, 0.0), ValueError, r"tau must be in \(0, 1\)"),
+    ("SQOracle-tau-nan", lambda: statistical_queries.SQOracle(T3, NAN), ValueError, r"tau must be finite"),
+    ("SQOracle-mode", lambda: statistical_queries.SQOracle(T3, 0.1, "lazy"), ValueError, r"unknown mode"),
+    ("SQOracle-seed", lambda: statistical_queries.SQOracle(T3, 0.1, seed=-3), ValueError,
      r"seed must be an integer in \[0, "),
     ("SQOracle.parity_query-float", lambda: _oracle().parity_query(1.5), TypeError,
      r"masks must be an integer"),
@@ -303,18 +303,18 @@ CASES = [
      r"phi must take values in \[-1, 1\]"),
     ("SQOracle.correlational_query-shape", lambda: _oracle().correlational_query([1.0, 1.0]),
      ValueError, r"g must have shape \(2\^n,\)"),
-    ("counting_bound-d", lambda: sq.counting_bound(0, 0.1), ValueError,
+    ("counting_bound-d", lambda: statistical_queries.counting_bound(0, 0.1), ValueError,
      r"d must be an integer in \[1, inf\]"),
-    ("counting_bound-tau", lambda: sq.counting_bound(4, 1.0), ValueError, r"tau must be in \(0, 1\)"),
-    ("parity_scan_learner-oracle", lambda: sq.parity_scan_learner(T3), TypeError,
+    ("counting_bound-tau", lambda: statistical_queries.counting_bound(4, 1.0), ValueError, r"tau must be in \(0, 1\)"),
+    ("parity_scan_learner-oracle", lambda: statistical_queries.parity_scan_learner(T3), TypeError,
      r"oracle must be an SQOracle"),
-    ("parity_scan_learner-k", lambda: sq.parity_scan_learner(_oracle(), 1.0), TypeError,
+    ("parity_scan_learner-k", lambda: statistical_queries.parity_scan_learner(_oracle(), 1.0), TypeError,
      r"k must be an integer"),
-    ("parity_group_test_learner-k", lambda: sq.parity_group_test_learner(_oracle(), 4),
+    ("parity_group_test_learner-k", lambda: statistical_queries.parity_group_test_learner(_oracle(), 4),
      ValueError, r"k must be an integer in \[0, 3\]"),
-    ("low_degree_learner-degree", lambda: sq.low_degree_learner(_oracle(), -1), ValueError,
+    ("low_degree_learner-degree", lambda: statistical_queries.low_degree_learner(_oracle(), -1), ValueError,
      r"degree must be an integer in \[0, 3\]"),
-    ("low_degree_learner-threshold", lambda: sq.low_degree_learner(_oracle(), 1, threshold=None),
+    ("low_degree_learner-threshold", lambda: statistical_queries.low_degree_learner(_oracle(), 1, threshold=None),
      TypeError, r"threshold must be True or False"),
     ("orbit_cp_versus_n-empty", lambda: sq.orbit_cp_versus_n(lambda n: boolean.Parity(n, k=1), []),
      ValueError, r"ns must not be empty"),
@@ -329,15 +329,15 @@ CASES = [
     ("orbit_cp_versus_n-seed", lambda: sq.orbit_cp_versus_n(
         lambda n: boolean.Parity(n, k=1), [3], seed=2**63), ValueError,
      r"seed must be an integer in \[0, "),
-    ("query_count_experiment-empty", lambda: sq.query_count_experiment([], 1, 0.1), ValueError,
+    ("query_count_experiment-empty", lambda: statistical_queries.query_count_experiment([], 1, 0.1), ValueError,
      r"ns must not be empty"),
-    ("query_count_experiment-ns", lambda: sq.query_count_experiment([17], 1, 0.1), ValueError,
+    ("query_count_experiment-ns", lambda: statistical_queries.query_count_experiment([17], 1, 0.1), ValueError,
      r"ns entry must be an integer in \[1, 16\]"),
-    ("query_count_experiment-targets", lambda: sq.query_count_experiment([4], 1, 0.1, targets=0),
+    ("query_count_experiment-targets", lambda: statistical_queries.query_count_experiment([4], 1, 0.1, targets=0),
      ValueError, r"targets must be an integer in \[1, 10000\]"),
-    ("query_count_experiment-mode", lambda: sq.query_count_experiment([4], 1, 0.1, mode="x"),
+    ("query_count_experiment-mode", lambda: statistical_queries.query_count_experiment([4], 1, 0.1, mode="x"),
      ValueError, r"unknown mode"),
-    ("query_count_experiment-seed", lambda: sq.query_count_experiment([4], 1, 0.1, seed=1.0),
+    ("query_count_experiment-seed", lambda: statistical_queries.query_count_experiment([4], 1, 0.1, seed=1.0),
      TypeError, r"seed must be an int"),
     ("inal_cp_records-empty", lambda: sq.inal_cp_records([], _profile()), ValueError,
      r"targets must not be empty"),

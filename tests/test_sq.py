@@ -432,3 +432,72 @@ def test_bad_arguments_give_clear_errors():
         it.counting_bound(0, 0.1)
     with pytest.raises(ValueError, match="one truth table"):
         it.signed_orbit_cp_formula(np.ones((2, 4)))
+
+
+# -- the INAL -> CP chain, and its constant term -------------------------------------------
+
+
+def test_inal_cp_records_separate_the_constant_term():
+    n = 7
+    profile = it.first_layer_profile(n, n_neurons=200, seed=0)
+    biased = it.Majority(n - 1, tie_break="+1")          # ties towards +1: E f > 0
+    biased_on_n = it.FunctionTarget(n, lambda x: biased(x[..., : n - 1]), "biased majority")
+    targets = [it.Majority(n), it.Staircase(n, 3), it.Staircase(n, n), biased_on_n]
+    records = it.inal_cp_records(targets, profile)
+    for target, r in zip(targets, records, strict=True):
+        mean = float(it.truth_table(target).mean())
+        assert r["target_mean"] == pytest.approx(mean, abs=1e-15)
+        assert r["constant_part"] == pytest.approx(mean**2 * profile.values[0], abs=1e-15)
+        assert r["constant_part"] == pytest.approx(profile.constant_part(target), abs=1e-15)
+        assert 0 <= r["constant_part"] <= r["inal"]
+        assert r["cp_embedded"] <= r["bound_from_inal_embedded"] + 1e-12
+    # Odd majority and sign-staircases with an odd number of terms are balanced ...
+    assert all(r["constant_part"] == 0.0 for r in records[:3])
+    # ... the +1 tie rule is not, and most of its INAL is then the constant term.
+    assert records[3]["target_mean"] == pytest.approx(math.comb(6, 3) / 2**6)
+    assert records[3]["constant_part"] > 0.5 * records[3]["inal"]
+
+
+def test_staircase_on_all_bits_has_orbit_cp_of_order_n_to_the_minus_two():
+    rows = []
+    for n in (9, 13, 17):
+        weights = it.degree_profile(it.truth_table(it.Staircase(n, n))).numpy()
+        rows.append((n, it.orbit_cp_from_profile(weights), weights))
+    for n, cp, weights in rows:
+        assert 0.4 < n**2 * cp < 0.7                 # n^-2, not 1/n ...
+        assert 0.6 < n * weights[n] < 0.7            # ... because W^n(f) ~ 0.65 / n
+        assert weights[1] ** 2 / n < 0.1 * cp       # the degree-1 term is only n^-3
+    assert rows[0][0] * rows[0][1] > 2 * rows[-1][0] * rows[-1][1]
+    # Majority, by contrast: n CP decreases to (2/pi)^2.
+    for n in (9, 17, 33):
+        n_cp = n * it.orbit_cp_from_profile(it.majority_degree_profile(n))
+        assert (2 / math.pi) ** 2 < n_cp < 0.51
+
+
+def test_chain_targets_are_balanced_and_need_odd_n():
+    from inal_tutorial.figures import cross_predictability as figures
+
+    targets = figures.chain_targets(7, random_functions=2, seed=0)
+    for f in targets:
+        if not f.name.startswith("random"):
+            assert it.target_mean(f) == 0.0, f.name
+    with pytest.raises(ValueError, match="odd"):
+        figures.chain_targets(8)
+
+
+# -- the module split: statistical queries live in their own module ----------------------
+
+
+def test_statistical_queries_module_and_the_public_names():
+    from inal_tutorial import sq, statistical_queries
+
+    assert not set(sq.__all__) & set(statistical_queries.__all__)
+    for name in statistical_queries.__all__:
+        assert getattr(it, name) is getattr(statistical_queries, name)
+        assert not hasattr(sq, name)          # one home per name
+    for name in sq.__all__:
+        assert getattr(it, name) is getattr(sq, name)
+    assert it.SQOracle.__module__ == "inal_tutorial.statistical_queries"
+    assert it.orbit_cross_predictability.__module__ == "inal_tutorial.sq"
+    with pytest.raises(AttributeError):
+        sq.not_a_name  # noqa: B018

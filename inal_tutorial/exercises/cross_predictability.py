@@ -11,7 +11,8 @@ import math
 from collections.abc import Callable
 
 from ..boolean import Embedded, Majority, Parity, RandomFunction, Staircase, truth_table
-from ..sq import counting_bound, orbit_cross_predictability
+from ..sq import orbit_cross_predictability
+from ..statistical_queries import counting_bound
 from ._feedback import Feedback, all_of, as_numeric, check_close, check_integer
 
 __all__ = [

@@ -13,12 +13,13 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .._validation import check_choice
+from .._validation import MAX_ENUMERATION_N, check_choice, check_int
 from ..boolean import Embedded, Majority, Parity, RandomFunction, Staircase, truth_table
 from ..fourier import degree_profile, majority_degree_profile
 from ..plotting import PALETTE, register_figure
 from ..profiles import first_layer_profile
-from ..sq import inal_cp_records, orbit_cp_from_profile, orbit_cp_versus_n, query_count_experiment
+from ..sq import inal_cp_records, orbit_cp_from_profile, orbit_cp_versus_n
+from ..statistical_queries import query_count_experiment
 
 CHAPTER = "cross_predictability"
 
@@ -31,8 +32,8 @@ _QUERY_SETTINGS = {
     "large": dict(ns=tuple(range(5, 17)), k=3, tau=0.1, targets=50),
 }
 _CHAIN_SETTINGS = {
-    "small": dict(n=10, n_neurons=2000, random_functions=4),
-    "large": dict(n=12, n_neurons=20000, random_functions=12),
+    "small": dict(n=11, n_neurons=2000, random_functions=4),
+    "large": dict(n=13, n_neurons=20000, random_functions=12),
 }
 
 
@@ -125,7 +126,7 @@ def build_cp_versus_n(scale: str = "small", seed: int = 0):
 
 def query_count_data(scale: str = "small", seed: int = 0) -> list[dict]:
     """Query counts of the scan and group-testing learners on k-parities (see
-    :func:`~inal_tutorial.sq.query_count_experiment`), adversarial oracle."""
+    :func:`~inal_tutorial.statistical_queries.query_count_experiment`), adversarial oracle."""
     check_choice(scale, "scale", tuple(_QUERY_SETTINGS))
     cfg = _QUERY_SETTINGS[scale]
     return query_count_experiment(cfg["ns"], cfg["k"], cfg["tau"], targets=cfg["targets"],
@@ -175,7 +176,18 @@ def build_query_counts(scale: str = "small", seed: int = 0):
 
 
 def chain_targets(n: int, random_functions: int = 4, seed: int = 0) -> list:
-    """Parities of every degree, majority, two staircases and a few random functions on n bits."""
+    r"""Parities of every degree, majority, two staircases and a few random functions on n bits.
+
+    n must be odd: then :math:`\mathrm{Maj}_n` and the sign-staircases on 3 and on n bits
+    (an odd number of terms) have no ties, so they are balanced
+    (:math:`\hat f(\emptyset)=0`) and majority is permutation symmetric, and no part of
+    their INAL is the constant term :math:`W^0(f)A_0(n)`. Random functions are kept as
+    they come; :func:`~inal_tutorial.sq.inal_cp_records` reports their constant part.
+    """
+    n = check_int(n, "n", low=3, high=MAX_ENUMERATION_N)
+    if n % 2 == 0:
+        raise ValueError(f"n must be odd (majority and the staircases are balanced without "
+                         f"ties only for an odd number of terms), got n={n}")
     return ([Parity(n, k=k) for k in range(1, n + 1)]
             + [Majority(n), Staircase(n, 3), Staircase(n, n)]
             + [RandomFunction(n, seed=seed + s) for s in range(random_functions)])
