@@ -113,7 +113,42 @@ def test_example_targets_are_balanced_and_named():
     targets = figs.example_targets(11, seed=0)
     assert "staircase sign (k = 5)" in targets
     for name, f in targets.items():
-        if not name.startswith(("random", "4-junta")):
+        if not name.startswith("random"):
             assert it.target_mean(f) == 0.0, name
+    for seed in range(5):
+        junta = figs.example_targets(11, seed=seed)["balanced 4-junta"]
+        table = it.truth_table(junta)
+        assert int((table > 0).sum()) == 2**10
+        assert it.degree_profile(table)[0] == 0.0
+    first = it.truth_table(figs.example_targets(11, seed=0)["balanced 4-junta"])
+    again = it.truth_table(figs.example_targets(11, seed=0)["balanced 4-junta"])
+    other = it.truth_table(figs.example_targets(11, seed=1)["balanced 4-junta"])
+    assert torch.equal(first, again) and not torch.equal(first, other)
     with pytest.raises(ValueError, match="n must be odd"):
         figs.example_targets(10)
+
+
+def test_degree_profile_figure_has_integer_ticks_and_flags_its_zoomed_panel():
+    import matplotlib.pyplot as plt
+
+    fig = figs.plot_degree_profiles(figs.degree_profiles(11, seed=0))
+    axes = fig.axes
+    assert len(axes) == 6
+    for ax in axes:
+        ticks = ax.get_xticks()
+        assert np.array_equal(ticks, np.round(ticks)), ticks
+    random_panel = next(ax for ax in axes if ax.get_title().startswith("random"))
+    top = random_panel.get_ylim()[1]
+    assert top < 0.5 and f"{top:.2f}" in random_panel.get_title()
+    others = [ax for ax in axes if ax is not random_panel]
+    assert all(ax.get_ylim()[1] == 1.05 for ax in others)
+    plt.close(fig)
+
+
+def test_zero_bias_relu_profile_vanishes_at_odd_degrees_above_one():
+    for n in (7, 12):
+        zero = it.gaussian_first_layer_profile(n, bias="zero").values
+        assert np.all(np.abs(zero[3::2]) < 1e-15)
+        assert zero[1] > 1e-3 and np.all(zero[0:8:2] > 1e-12)
+        gauss = it.gaussian_first_layer_profile(n).values
+        assert np.all(gauss[3::2] > 1e-8)

@@ -39,23 +39,27 @@ MAJORITY_TRANSFORM_N = {"small": 15, "large": 21}
 
 
 def example_targets(n: int, seed: int = 0) -> dict:
-    """The chapter's five example targets on n bits (n odd, n >= 5), by display name.
+    r"""The chapter's five example targets on n bits (n odd, n >= 5), by display name.
 
     A 3-parity, majority of all n bits, the sign of the degree-5 staircase (5 terms, so no
-    ties), a uniformly random function and a random 4-junta on the last four bits (its
-    table drawn from ``seed``).
+    ties), a uniformly random function and a random balanced 4-junta on the last four
+    bits: its table is a uniformly random arrangement of eight +1's and eight -1's
+    (drawn from ``seed``), so :math:`\mathbb{E}f=0` like every target here except the
+    random function.
     """
     n = check_int(n, "n", low=5, high=24)
     if n % 2 == 0:
         raise ValueError(f"n must be odd so that majority has no ties, got {n}")
     gen = make_generator(seed)
-    junta_table = 1.0 - 2.0 * torch.randint(0, 2, (16,), generator=gen).double()
+    junta_table = torch.ones(16, dtype=torch.float64)
+    junta_table[8:] = -1.0
+    junta_table = junta_table[torch.randperm(16, generator=gen)]
     return {
         "parity (k = 3)": Parity(n, k=3),
         f"majority ({n} bits)": Majority(n),
         "staircase sign (k = 5)": Staircase(n, 5),
         "random function": RandomFunction(n, seed=gen),
-        "4-junta": Junta(n, range(n - 4, n), junta_table),
+        "balanced 4-junta": Junta(n, range(n - 4, n), junta_table),
     }
 
 
@@ -68,33 +72,43 @@ def degree_profiles(n: int, seed: int = 0) -> dict[str, np.ndarray]:
 def plot_degree_profiles(profiles: dict[str, np.ndarray]):
     r"""Bars of :math:`W^k(f)` for each target, and their cumulative low-degree mass.
 
-    The random function's panel also shows its expectation :math:`\binom nk 2^{-n}`
-    (plus :math:`2^{-n}` at k = 0 for the mean's square).
+    Three rows of two panels, integer degree ticks, the legend of the cumulative panel
+    below them. Every vertical axis runs to 1.05 except the random function's, zoomed to
+    :math:`1.6\max_k\binom nk 2^{-n}` (its title says so); that panel also shows the
+    expectation :math:`\binom nk 2^{-n}`.
     """
     names = list(profiles)
     n = len(profiles[names[0]]) - 1
     degrees = np.arange(n + 1)
-    fig, axes = plt.subplots(2, 3, figsize=(11, 5.6), sharex=True, layout="constrained")
+    fig, axes = plt.subplots(3, 2, figsize=(8, 8.4), sharex=True, layout="constrained")
     for ax, name, colour in zip(axes.flat, names, PALETTE, strict=False):
         ax.bar(degrees, profiles[name], color=colour, width=0.8)
-        ax.set_title(name, fontsize=11)
+        ax.set_title(name, fontsize=12)
         ax.set_ylim(0, 1.05)
         if name.startswith("random"):
             expected = np.array([math.comb(n, k) for k in degrees]) / 2**n
-            ax.plot(degrees, expected, "--", lw=1.2, color="grey", label=r"$\binom{n}{k}2^{-n}$")
-            ax.set_ylim(0, 1.6 * expected.max())
-            ax.legend(fontsize=9, loc="upper right")
+            ax.plot(degrees, expected, "--", lw=1.5, color="grey",
+                    label=r"$\binom{n}{k}2^{-n}$")
+            top = 1.6 * expected.max()
+            ax.set_ylim(0, top)
+            ax.set_title(f"{name} (vertical axis to {top:.2f})", fontsize=12)
+            ax.legend(fontsize=11, loc="upper right")
     cumulative = axes.flat[len(names)]
     for name, colour in zip(names, PALETTE, strict=False):
-        cumulative.plot(degrees, np.cumsum(profiles[name]), "o-", color=colour, ms=4, label=name)
-    cumulative.set_title(r"low-degree mass $W^{\leq k}(f)$", fontsize=11)
+        cumulative.plot(degrees, np.cumsum(profiles[name]), "o-", color=colour, ms=4,
+                        label=name)
+    cumulative.set_title(r"low-degree mass $W^{\leq k}(f)$", fontsize=12)
     cumulative.set_ylim(0, 1.05)
-    cumulative.legend(fontsize=8, loc="lower right")
-    for ax in axes[1]:
-        ax.set_xlabel("degree k")
+    fig.legend(*cumulative.get_legend_handles_labels(), loc="outside lower center",
+               ncol=3, fontsize=11, title=r"low-degree mass $W^{\leq k}(f)$ of")
+    for ax in axes.flat:
+        ax.set_xticks(degrees[::2] if n > 12 else degrees)
+        ax.tick_params(labelsize=10)
+    for ax in axes[-1]:
+        ax.set_xlabel("degree k", fontsize=11)
     for ax in axes[:, 0]:
-        ax.set_ylabel(r"$W^k(f)$")
-    fig.suptitle(f"Fourier weight by degree, n = {n}", fontsize=12)
+        ax.set_ylabel(r"$W^k(f)$", fontsize=11)
+    fig.suptitle(f"Fourier weight by degree, n = {n}", fontsize=13)
     return fig
 
 
