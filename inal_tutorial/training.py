@@ -121,6 +121,7 @@ __all__ = [
     "training_seeds",
     "ensemble_parameters",
     "DivergenceError",
+    "FirstLayerMovement",
 ]
 
 #: Largest n for which evaluation enumerates the cube by default.
@@ -830,3 +831,108 @@ def sgd(model: nn.Module, task, *, steps: int, lr: float, batch_size: int, loss:
     if "noise_std" in options or "clip" in options:
         raise TypeError("sgd has no noise_std or clip; use train or noisy_gd")
     return train(model, task, steps=steps, lr=lr, loss=loss, batch_size=batch_size, **options)
+
+
+# ---------------------------------------------------------------------------
+# A progress measure: how far the first layer moved, coordinate by coordinate
+# ---------------------------------------------------------------------------
+
+
+class FirstLayerMovement:
+    r"""A ``callback`` for :func:`train` that records how far each input's weights moved.
+
+    For every model m and input coordinate j it records, at the steps t that are
+    multiples of ``every``, the squared distance travelled by the first-layer weights
+    leaving input j,
+
+    .. math:: D_{m,j}(t)=\sum_u\big(W_{m,u,j}(t)-W_{m,u,j}(0)\big)^2 ,
+
+    where :math:`W(0)` are the weights when the recorder is built. For a target that
+    depends on the coordinates S only, :meth:`support_ratio` compares S with the other
+    coordinates, :math:`R(t)=\mathrm{mean}_{j\in S}D_j(t)\,/\,\mathrm{mean}_{j\notin S}D_j(t)`
+    (1 when S moves like the rest), and :meth:`null_ratios` gives the same ratio for
+    disjoint groups of :math:`|S|` coordinates outside S: the spread R would have if S
+    were irrelevant, at the same step of the same run.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The ensemble about to be trained, with a ``first_layer_weights()`` method returning
+        ``(M, width, n)`` (e.g. :class:`~inal_tutorial.networks.MLPEnsemble`).
+    every : int
+        Record every this many steps (>= 1).
+
+    Attributes
+    ----------
+    steps : numpy array ``(R,)``
+        The recorded steps (multiples of ``every``; step 0 is not recorded, D = 0 there).
+    movement : numpy array ``(R, M, n)``
+        :math:`D_{m,j}(t)` at each recorded step.
+    """
+
+    def __init__(self, model: nn.Module, every: int):
+        if not isinstance(model, nn.Module) or not hasattr(model, "first_layer_weights"):
+            raise TypeError("model must be an nn.Module with a first_layer_weights() method "
+                            f"(e.g. MLPEnsemble), got {type(model).__name__}")
+        self.every = check_int(every, "every", low=1, high=10**9)
+        with torch.no_grad():
+            w0 = model.first_layer_weights().detach()
+        if w0.ndim != 3:
+            raise ValueError(f"first_layer_weights() must have shape (M, width, n), got "
+                             f"{tuple(w0.shape)}")
+        self._w0 = w0.to(torch.float64).clone()
+        self._steps: list[int] = []
+        self._rows: list[np.ndarray] = []
+
+    def __call__(self, step: int, model: nn.Module) -> None:
+        """Record :math:`D(t)` if ``step`` is a multiple of ``every``."""
+        if step % self.every:
+            return
+        with torch.no_grad():
+            w = model.first_layer_weights().detach().to(torch.float64)
+        if w.shape != self._w0.shape:
+            raise ValueError(f"the model's first layer has shape {tuple(w.shape)}, not the "
+                             f"{tuple(self._w0.shape)} it had when the recorder was built")
+        self._steps.append(int(step))
+        self._rows.append((w - self._w0.to(w.device)).square().sum(dim=1).cpu().numpy())
+
+    @property
+    def steps(self) -> np.ndarray:
+        return np.array(self._steps, dtype=int)
+
+    @property
+    def movement(self) -> np.ndarray:
+        if not self._rows:
+            raise ValueError("nothing recorded yet: pass the recorder as train(..., "
+                             "callback=recorder) and train at least `every` steps")
+        return np.stack(self._rows)
+
+    def _split(self, support) -> tuple[list[int], list[int]]:
+        n = self._w0.shape[2]
+        inside = list(check_support(support, n, allow_empty=False))
+        outside = [j for j in range(n) if j not in set(inside)]
+        if len(outside) < len(inside):
+            raise ValueError(f"support must leave at least {len(inside)} coordinates outside "
+                             f"it (n = {n}), got {len(inside)} inside")
+        return inside, outside
+
+    def support_ratio(self, support: Sequence[int]) -> np.ndarray:
+        r""":math:`R(t)=\mathrm{mean}_{j\in S}D_j/\mathrm{mean}_{j\notin S}D_j`, shape ``(R, M)``."""
+        inside, outside = self._split(support)
+        d = self.movement
+        return d[:, :, inside].mean(axis=2) / d[:, :, outside].mean(axis=2)
+
+    def null_ratios(self, support: Sequence[int]) -> np.ndarray:
+        r"""The ratio for disjoint groups of :math:`|S|` coordinates outside S, shape ``(R, M, G)``.
+
+        The coordinates outside S, in increasing order, are cut into
+        :math:`G=\lfloor(n-|S|)/|S|\rfloor` consecutive groups of :math:`|S|`; group g gets
+        :math:`\mathrm{mean}_{j\in g}D_j/\mathrm{mean}_{j\notin S}D_j`.
+        """
+        inside, outside = self._split(support)
+        d = self.movement
+        size = len(inside)
+        groups = len(outside) // size
+        cut = d[:, :, outside[: groups * size]]
+        grouped = cut.reshape(cut.shape[0], cut.shape[1], groups, size).mean(axis=3)
+        return grouped / d[:, :, outside].mean(axis=2)[:, :, None]

@@ -7,8 +7,10 @@ composes the two at a scale. The settings of each scale are in :data:`LEARNABILI
 
 * ``"small"`` (the chapter, a few seconds each on one core);
 * ``"large"``: more seeds and longer runs; for the sparse parity the setting of
-  :cite:`barak2022hidden` (n = 50, k = 3, width 1000, batch 32, lr 0.1, hinge loss),
-  about a minute of computation on one core.
+  :cite:`barak2022hidden` (n = 50, k = 3, width 1000, batch 32, lr 0.1, hinge loss).
+
+Every run is in float64, so that the chapter's printed numbers are the same on every
+CPU.
 """
 
 from __future__ import annotations
@@ -22,19 +24,19 @@ import numpy as np
 import torch
 
 from .._validation import check_choice
-from ..alignment import estimate_inal
+from ..alignment import INALResult, estimate_inal
 from ..boolean import BooleanTarget, Majority, Parity, Staircase
 from ..lower_bound import BoundTrace, trace_junk_runs
 from ..networks import MLPEnsemble
 from ..plotting import PALETTE, SCALES, register_figure
 from ..random import make_generator, spawn_seeds
 from ..sq import parity_class_tables
-from ..training import TrainingHistory, noisy_gd, sgd
+from ..training import FirstLayerMovement, TrainingHistory, noisy_gd, sgd
 
 __all__ = ["LEARNABILITY", "BOUND", "SPARSE_PARITY", "learnability_targets",
            "LearnabilityResult", "learnability_experiment", "plot_learnability",
-           "BoundResult", "bound_experiment", "plot_bound", "sparse_parity_experiment",
-           "plot_sparse_parity"]
+           "BoundResult", "bound_experiment", "plot_bound", "SparseParityResult",
+           "sparse_parity_experiment", "plot_sparse_parity"]
 
 #: Noisy GD (population gradient) on parities of growing degree, majority and a staircase.
 LEARNABILITY = {
@@ -65,21 +67,32 @@ SPARSE_PARITY = {
 
 
 def learnability_targets(n: int) -> dict[str, BooleanTarget]:
-    """Parities of degree 1..6 on the first k bits, majority of all n bits, the staircase of degree 6."""
+    r"""Parities of degree 1..6 on the first k bits, majority of all n bits, the staircase of degree 6.
+
+    Every target is balanced (:math:`\mathbb E f=0`): majority needs n odd, and the
+    staircase is the Boolean one,
+    :math:`\mathrm{sign}(x_0+x_0x_1+\dots+x_0\cdots x_5)` with a zero sum given the
+    value :math:`x_0` (``tie_break="first"``).
+    """
     targets: dict[str, BooleanTarget] = {f"parity k={k}": Parity(n, k=k) for k in range(1, 7)}
-    targets[f"majority ({n} bits)"] = Majority(n)
-    targets["staircase k=6"] = Staircase(n, 6)
+    targets[f"majority ({n} bits)"] = Majority(n, tie_break="first")
+    targets["staircase k=6"] = Staircase(n, 6, tie_break="first")
     return targets
 
 
 @dataclass
 class LearnabilityResult:
-    """Histories of noisy GD on each target, with each target's INAL (and its standard error)."""
+    """Histories of noisy GD on each target, with each target's INAL (and its standard error).
+
+    ``estimates[name]`` is the full :class:`~inal_tutorial.alignment.INALResult` (per-layer
+    averages, constant term); ``inal`` and ``inal_stderr`` its value and standard error.
+    """
 
     histories: dict[str, TrainingHistory]
     inal: dict[str, float]
     inal_stderr: dict[str, float]
     settings: dict = field(default_factory=dict)
+    estimates: dict[str, INALResult] = field(default_factory=dict)
 
 
 def learnability_experiment(scale: str = "small", seed: int = 0) -> LearnabilityResult:
@@ -93,7 +106,7 @@ def learnability_experiment(scale: str = "small", seed: int = 0) -> Learnability
     """
     s = LEARNABILITY[check_choice(scale, "scale", SCALES)]
     init_seed, noise_seed, inal_seed = spawn_seeds(seed, 3)
-    histories, inal, inal_se = {}, {}, {}
+    histories, inal, inal_se, estimates = {}, {}, {}, {}
     for name, target in learnability_targets(s["n"]).items():
         net = MLPEnsemble(s["n"], (s["width"],), n_models=s["n_models"], seed=init_seed,
                           dtype=torch.float64)
@@ -102,7 +115,8 @@ def learnability_experiment(scale: str = "small", seed: int = 0) -> Learnability
                                    eval_every=s["eval_every"])
         estimate = estimate_inal(target, hidden=(s["width"],), n_init=s["n_init"], seed=inal_seed)
         inal[name], inal_se[name] = estimate.value, estimate.stderr
-    return LearnabilityResult(histories, inal, inal_se, dict(s))
+        estimates[name] = estimate
+    return LearnabilityResult(histories, inal, inal_se, dict(s), estimates)
 
 
 def plot_learnability(result: LearnabilityResult):
@@ -111,9 +125,9 @@ def plot_learnability(result: LearnabilityResult):
     for (name, history), colour in zip(result.histories.items(), PALETTE * 2, strict=False):
         style = "-" if name.startswith("parity") else "--"
         ax.plot(history.steps, history.mean("accuracy"), style, color=colour, label=name)
-    ax.axhline(0.5, color="grey", lw=1, ls=":")
+    ax.axhline(0.5, color="grey", lw=1, ls=":", label="best constant predictor")
     ax.set_xlabel("step t")
-    ax.set_ylabel("accuracy over all inputs")
+    ax.set_ylabel("accuracy over all inputs (mean of seeds)")
     ax.set_ylim(0.3, 1.02)
     s = result.settings
     ax.set_title(f"noisy GD, population gradient: n = {s['n']}, width {s['width']}, "
@@ -247,46 +261,108 @@ def build_bound(scale: str = "small", seed: int = 0):
 # ---------------------------------------------------------------------------
 
 
-def sparse_parity_experiment(scale: str = "small", seed: int = 0) -> TrainingHistory:
+@dataclass
+class SparseParityResult:
+    r"""Online SGD on a sparse parity: the history and the first layer's movement.
+
+    ``history`` holds loss, accuracy and correlation on ``test_size`` fresh inputs;
+    ``movement`` the :class:`~inal_tutorial.training.FirstLayerMovement` recorded at the
+    evaluation steps; ``support`` the k relevant coordinates.
+    """
+
+    history: TrainingHistory
+    movement: FirstLayerMovement
+    support: tuple[int, ...]
+    settings: dict = field(default_factory=dict)
+
+    def ratio(self) -> np.ndarray:
+        r"""Movement of the support against the other coordinates, :math:`R(t)`, shape ``(R, M)``."""
+        return self.movement.support_ratio(self.support)
+
+    def null_max(self) -> np.ndarray:
+        """Largest ratio among disjoint groups of k irrelevant coordinates, shape ``(R, M)``."""
+        return self.movement.null_ratios(self.support).max(axis=2)
+
+    def leaves_chance(self, threshold: float = 0.55) -> np.ndarray:
+        """For each seed, the first evaluation step with test accuracy >= ``threshold``."""
+        return self.history.steps_to("accuracy", threshold)
+
+    def detected(self) -> np.ndarray:
+        r"""For each seed, the first recorded step from which :math:`R(t)` exceeds every
+        null group's ratio at every later recorded step (``inf`` if never)."""
+        above = self.ratio() > self.null_max()                  # (R, M)
+        stays = np.flip(np.cumprod(np.flip(above, axis=0), axis=0), axis=0).astype(bool)
+        first = np.where(stays.any(axis=0), stays.argmax(axis=0), -1)
+        steps = self.movement.steps
+        return np.where(first >= 0, steps[np.maximum(first, 0)].astype(float), np.inf)
+
+    def at(self, step: int) -> int:
+        """Index of ``step`` among the recorded movement steps."""
+        found = np.flatnonzero(self.movement.steps == int(step))
+        if not len(found):
+            raise ValueError(f"step {step} was not recorded")
+        return int(found[0])
+
+
+def sparse_parity_experiment(scale: str = "small", seed: int = 0) -> SparseParityResult:
     r"""Online SGD (fresh batches) on the k-parity of the first k of n bits (settings :data:`SPARSE_PARITY`).
 
-    The history records, besides loss and accuracy on ``test_size`` fresh inputs,
-    ``support_mass``: the fraction of the first layer's squared weight on the k relevant
-    coordinates (k/n at initialization).
+    Float64. Besides the history (loss and accuracy on ``test_size`` fresh inputs), the
+    first layer's movement :math:`D_{m,j}(t)` is recorded at every evaluation step
+    (:class:`~inal_tutorial.training.FirstLayerMovement`).
     """
     s = SPARSE_PARITY[check_choice(scale, "scale", SCALES)]
     init_seed, batch_seed = spawn_seeds(seed, 2)
-    net = MLPEnsemble(s["n"], (s["width"],), n_models=s["n_models"], seed=init_seed)
-    return sgd(net, Parity(s["n"], k=s["k"]), steps=s["steps"], lr=s["lr"],
-               batch_size=s["batch_size"], loss=s["loss"], seed=batch_seed,
-               eval_every=s["eval_every"], test_size=s["test_size"], data_seed=seed)
+    net = MLPEnsemble(s["n"], (s["width"],), n_models=s["n_models"], seed=init_seed,
+                      dtype=torch.float64)
+    movement = FirstLayerMovement(net, s["eval_every"])
+    history = sgd(net, Parity(s["n"], k=s["k"]), steps=s["steps"], lr=s["lr"],
+                  batch_size=s["batch_size"], loss=s["loss"], seed=batch_seed,
+                  eval_every=s["eval_every"], test_size=s["test_size"], data_seed=seed,
+                  callback=movement, progress=False)
+    return SparseParityResult(history, movement, tuple(range(s["k"])), dict(s))
 
 
-def plot_sparse_parity(history: TrainingHistory, k: int, n: int):
-    """Left: test accuracy and loss of each seed. Right: support mass relative to k/n."""
+def plot_sparse_parity(result: SparseParityResult):
+    """Left: test accuracy of each seed. Right: the movement ratio R(t) of each seed, with
+    the band of its irrelevant groups and a dotted line where its accuracy leaves chance;
+    shaded: the steps at which every seed is still at chance."""
+    history, s = result.history, result.settings
     fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 4.2), layout="constrained")
-    loss_ax = left.twinx()
+    chance_until = float(np.min(result.leaves_chance()))
+    steps = result.movement.steps
+    null = result.movement.null_ratios(result.support)           # (R, M, G)
+    for ax in (left, right):
+        ax.axvspan(0, chance_until, color="grey", alpha=0.15, lw=0)
+    ratio = result.ratio()
+    leave = result.leaves_chance()
     for m in range(history.n_models):
-        left.plot(history.steps, history["accuracy"][:, m], color=PALETTE[0], alpha=0.8)
-        loss_ax.plot(history.steps, history["loss"][:, m], color=PALETTE[1], alpha=0.6, lw=1.2)
-        right.plot(history.steps, history["support_mass"][:, m] * n / k, color=PALETTE[2])
+        colour = PALETTE[m % len(PALETTE)]
+        if np.isfinite(leave[m]):
+            right.axvline(leave[m], color=colour, ls=":", lw=1.2)
+        left.plot(history.steps, history["accuracy"][:, m], color=colour, lw=1.4,
+                  label=f"seed {m}")
+        right.plot(steps, ratio[:, m], color=colour, lw=1.6)
+        right.fill_between(steps, null[:, m].min(axis=1), null[:, m].max(axis=1),
+                           color=colour, alpha=0.12, lw=0)
+    left.axhline(0.5, color="grey", lw=1, ls=":")
     left.set_xlabel("step t")
-    left.set_ylabel("test accuracy", color=PALETTE[0])
-    loss_ax.set_ylabel(f"test {history.config['loss']} loss", color=PALETTE[1])
-    loss_ax.spines["right"].set_visible(True)
-    loss_ax.grid(False)
-    left.set_title(f"SGD on a {k}-parity of n = {n} bits (one line per seed)", fontsize=11)
+    left.set_ylabel(f"test accuracy ({s['test_size']} fresh inputs)")
+    left.set_title(f"SGD on a {s['k']}-parity of n = {s['n']} bits, width {s['width']}",
+                   fontsize=11)
+    left.legend(fontsize=8, loc="upper left")
     right.axhline(1.0, color="grey", lw=1, ls=":")
     right.set_yscale("log")
     right.set_xlabel("step t")
-    right.set_ylabel("first-layer mass on the support / (k/n)")
-    right.set_title("hidden progress: weight moves onto the support", fontsize=11)
+    right.set_ylabel("movement of support / of other inputs")
+    right.set_title("first-layer movement: support (lines), irrelevant triples (bands)",
+                    fontsize=11)
     return fig
 
 
 @register_figure("noisy-gd-sparse-parity", "noisy_gd",
-                 "Online SGD on a sparse parity: a long plateau, a sudden drop, and the weight "
-                 "mass on the support growing during the plateau.")
+                 "Online SGD on a sparse parity: a long plateau, a sudden rise of the "
+                 "accuracy, and the first layer's movement on the support against "
+                 "irrelevant coordinates.")
 def build_sparse_parity(scale: str = "small", seed: int = 0):
-    s = SPARSE_PARITY[check_choice(scale, "scale", SCALES)]
-    return plot_sparse_parity(sparse_parity_experiment(scale, seed), s["k"], s["n"])
+    return plot_sparse_parity(sparse_parity_experiment(scale, seed))
