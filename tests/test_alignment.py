@@ -210,3 +210,17 @@ def test_first_layer_contributions_and_constant_part():
     assert terms.sum() == pytest.approx(profile.inal(f))
     assert profile.constant_part(f) == pytest.approx(it.target_mean(f) ** 2 * profile.values[0])
     assert profile.constant_part(it.Staircase(8, 6)) == 0.0
+
+
+def test_formula_table_reports_the_constant_term():
+    from inal_tutorial.figures import alignment as figs
+
+    net = it.MLPEnsemble(8, hidden=(16,), n_models=8, seed=0, dtype=torch.float64)
+    rows = figs.formula_table({"biased": it.Staircase(8, 6, tie_break="+1"),
+                               "balanced": it.Staircase(8, 6)}, net)
+    biased, balanced = rows
+    assert biased["mean"] == pytest.approx(
+        it.target_mean(it.Staircase(8, 6, tie_break="+1")))
+    assert 0.5 < biased["constant_share"] < 1 and balanced["constant_share"] == 0.0
+    assert biased["constant"] == pytest.approx(
+        it.gaussian_first_layer_profile(8).constant_part(it.Staircase(8, 6, tie_break="+1")))

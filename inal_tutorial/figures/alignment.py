@@ -23,6 +23,7 @@ from .._validation import check_choice, check_int
 from ..alignment import (
     estimate_inal,
     neuron_correlations,
+    neuron_profile,
     plugin_squared_mean,
     unbiased_squared_mean,
 )
@@ -49,6 +50,9 @@ __all__ = [
     "majority_scaling_experiment",
     "plot_majority_scaling",
     "formula_table",
+    "every_neuron_table",
+    "depth_scaling_experiment",
+    "plot_depth_scaling",
     "activation_profiles",
     "plot_activation_profiles",
     "full_parity_experiment",
@@ -67,6 +71,7 @@ SETTINGS = {
         "majority": dict(ns=(5, 7, 9, 11, 13, 15), n_init=32, width=64),
         "profiles": dict(n=12),
         "full_parity": dict(ns=tuple(range(3, 15)), n_init=32, width=64, n_theory=200),
+        "depth": dict(ns=(6, 8, 10, 12, 14), ks=(1, 2, 3), n_init=32, width=64),
     },
     "large": {
         "estimators": dict(n=16, k=8, sample_sizes=(100, 300, 1000, 3000, 10000, 30000, 100000),
@@ -76,6 +81,7 @@ SETTINGS = {
         "majority": dict(ns=(5, 7, 9, 11, 13, 15, 17, 19, 21), n_init=128, width=128),
         "profiles": dict(n=20),
         "full_parity": dict(ns=tuple(range(3, 19)), n_init=128, width=128, n_theory=1000),
+        "depth": dict(ns=(6, 8, 10, 12, 14, 16), ks=(1, 2, 3, 4), n_init=128, width=128),
     },
 }
 
@@ -362,7 +368,8 @@ def formula_table(targets: dict, network: MLPEnsemble) -> list[dict]:
     ``network`` must have Gaussian weights and a Gaussian (or zero) bias, so that the
     exact profile :func:`~inal_tutorial.profiles.gaussian_first_layer_profile` applies.
     Returns one record per target: name, predicted, measured, stderr, z = (measured -
-    predicted) / stderr.
+    predicted) / stderr, ``"mean"`` (:math:`\mathbb E f`), ``"constant"`` (the predicted
+    degree-0 term :math:`W^0(f)A_0(n)`) and ``"constant_share"`` (constant / predicted).
     """
     if network.init != "gaussian" or network.bias_law not in ("gaussian", "zero", "none"):
         raise ValueError("formula_table needs Gaussian weights and a Gaussian or zero bias")
@@ -372,10 +379,106 @@ def formula_table(targets: dict, network: MLPEnsemble) -> list[dict]:
     for name, target in targets.items():
         result = estimate_inal(target, network)
         predicted = profile.inal(target)
+        constant = profile.constant_part(target)
         measured, se = float(result.per_layer[0]), float(result.per_layer_stderr[0])
         rows.append({"target": name, "predicted": predicted, "measured": measured,
-                     "stderr": se, "z": (measured - predicted) / se})
+                     "stderr": se, "z": (measured - predicted) / se,
+                     "mean": float(result.target_mean), "constant": constant,
+                     "constant_share": constant / predicted if predicted > 0 else 0.0})
     return rows
+
+
+def every_neuron_table(targets: dict, network: MLPEnsemble) -> list[dict]:
+    r"""The formula :math:`\sum_kW^k(f)A_k^{(v)}(n)` against the measured layer averages of
+    :math:`\mathbb E_\theta\langle f,\mathrm{NN}_v\rangle^2`, for every layer.
+
+    Both come from the *same* initializations of ``network``
+    (:func:`~inal_tutorial.alignment.neuron_profile` and
+    :func:`~inal_tutorial.alignment.estimate_inal`, exact over inputs), so the comparison
+    is paired: per initialization the difference is a sum of cross terms
+    :math:`\hat f(S)\hat f(T)\widehat{\mathrm{NN}_v}(S)\widehat{\mathrm{NN}_v}(T)` and of
+    deviations of :math:`\widehat{\mathrm{NN}_v}(S)^2` from its average over
+    :math:`|S|=k`, all of mean zero; ``z`` is its mean over its standard error. One record
+    per target and layer (0 = first hidden layer, last = read-out): target, layer,
+    predicted, measured, stderr (of the measured average), z.
+    """
+    profile = neuron_profile(network)
+    m = network.n_models
+    rows = []
+    for name, target in targets.items():
+        result = estimate_inal(target, network)
+        predicted = profile.inal(target)
+        gap = result.per_init - profile.inal_per_init(target)          # (M, layers)
+        gap_se = gap.std(0, ddof=1) / math.sqrt(m)
+        for layer in range(network.n_layers):
+            rows.append({"target": name, "layer": layer,
+                         "predicted": float(predicted[layer]),
+                         "measured": float(result.per_layer[layer]),
+                         "stderr": float(result.per_layer_stderr[layer]),
+                         "z": float(gap.mean(0)[layer] / gap_se[layer])})
+    return rows
+
+
+def depth_scaling_experiment(ns=(6, 8, 10, 12, 14), ks=(1, 2, 3), n_init: int = 32,
+                             width: int = 64, seed: int = 0) -> dict:
+    r""":math:`A_k^{(v)}(n)` of the neurons of every layer of a two-hidden-layer ReLU network
+    (Gaussian weights and N(0, 1) biases), against n, with the counting bound.
+
+    * ``"measured"``, ``"measured_se"`` of shape (len(ns), n_layers, len(ks)):
+      :func:`~inal_tutorial.alignment.neuron_profile` of ``n_init`` initializations of
+      width ``width``, exact over inputs;
+    * ``"second_moment"`` (len(ns), n_layers): the layer averages of
+      :math:`\|\mathrm{NN}_v\|^2`, and ``"bound"``: :math:`1/\binom nk`, the counting bound
+      :math:`\mathbb E\|\mathrm{NN}_v\|^2/\binom nk` with :math:`\mathbb E\|\mathrm{NN}_v\|^2=1`;
+    * ``"first_layer_exact"``: :math:`A_k(n)` from
+      :func:`~inal_tutorial.profiles.gaussian_first_layer_profile`;
+    * ``"fits"``: per layer and k, the slope of a power law fitted to the measurements.
+    """
+    ns = [check_int(n, "n", low=2, high=16) for n in ns]
+    ks = [check_int(k, "k", low=1, high=min(ns)) for k in ks]
+    measured, measured_se, moments = [], [], []
+    for n in ns:
+        profile = neuron_profile(_relu_net(n, width, n_init, seed + n, hidden_layers=2),
+                                 max_degree=max(ks))
+        measured.append(profile.values[:, ks])
+        measured_se.append(profile.stderr[:, ks])
+        moments.append(profile.second_moment)
+    measured, measured_se = np.array(measured), np.array(measured_se)
+    bound = np.array([[1 / math.comb(n, k) for k in ks] for n in ns])
+    exact = np.array([gaussian_first_layer_profile(n, max_degree=max(ks)).values[ks]
+                      for n in ns])
+    fits = [[fit_power_law(ns, measured[:, layer, j], measured_se[:, layer, j])
+             for j in range(len(ks))] for layer in range(measured.shape[1])]
+    return {"ns": np.array(ns), "ks": ks, "measured": measured, "measured_se": measured_se,
+            "second_moment": np.array(moments), "bound": bound, "first_layer_exact": exact,
+            "fits": [[(slope, se) for slope, _, se in row] for row in fits]}
+
+
+def plot_depth_scaling(data: dict):
+    r"""Log–log plot of :math:`A_k^{(v)}(n)` per layer, the first layer's exact curve and the
+    counting bound :math:`1/\binom nk`."""
+    fig, ax = plt.subplots(figsize=(8.6, 4.6), layout="constrained")
+    ns = data["ns"]
+    markers = ("o", "s", "^")
+    names = ("layer 1", "layer 2", "read-out")
+    for j, k in enumerate(data["ks"]):
+        colour = PALETTE[j]
+        ax.loglog(ns, data["first_layer_exact"][:, j], "-", color=colour, lw=1.2,
+                  label=f"k = {k}: first layer, exact")
+        ax.loglog(ns, data["bound"][:, j], "--", color=colour, lw=1.0,
+                  label=rf"k = {k}: bound $1/\binom{{n}}{{{k}}}$")
+        for layer in range(data["measured"].shape[1]):
+            shift = 1 + 0.025 * (layer - 1)  # side by side, not on top of each other
+            ax.errorbar(ns * shift, data["measured"][:, layer, j],
+                        yerr=Z95 * data["measured_se"][:, layer, j], fmt=markers[layer % 3],
+                        color=colour, ms=4, mfc="none" if layer else colour,
+                        label=names[layer % 3] if j == 0 else None)
+    _plain_log_ticks(ax, list(ns))
+    ax.set_xlabel("input dimension n")
+    ax.set_ylabel(r"$A_k^{(v)}(n)=\mathbb{E}_\theta\,\widehat{\mathrm{NN}_v}(S)^2$, $|S|=k$")
+    ax.set_title("k-parities at every depth (ReLU, two hidden layers)", fontsize=11)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig
 
 
 def activation_profiles(n: int = 12) -> dict:
@@ -530,6 +633,13 @@ def build_parity_scaling(scale: str = "small", seed: int = 0):
 def build_majority_scaling(scale: str = "small", seed: int = 0):
     return plot_majority_scaling(majority_scaling_experiment(**_settings(scale, "majority"),
                                                              seed=seed))
+
+
+@register_figure("alignment-depth-scaling", "alignment",
+                 "A_k of the neurons of every layer of a two-hidden-layer network against n, "
+                 "with the first layer's exact curve and the counting bound 1/C(n,k).")
+def build_depth_scaling(scale: str = "small", seed: int = 0):
+    return plot_depth_scaling(depth_scaling_experiment(**_settings(scale, "depth"), seed=seed))
 
 
 @register_figure("alignment-activation-profiles", "alignment",
