@@ -14,6 +14,7 @@ from .experiments import *  # noqa: F403
 from .fourier import *  # noqa: F403
 from .lower_bound import *  # noqa: F403
 from .networks import *  # noqa: F403
+from .neuron_profiles import *  # noqa: F403
 from .plotting import use_book_style
 from .profiles import *  # noqa: F403
 from .random import make_generator, spawn_seeds

@@ -23,13 +23,13 @@ from .._validation import check_choice, check_int
 from ..alignment import (
     estimate_inal,
     neuron_correlations,
-    neuron_profile,
     plugin_squared_mean,
     unbiased_squared_mean,
 )
 from ..boolean import BooleanTarget, Majority, Parity, input_chunks
 from ..fourier import majority_coefficient, majority_degree_profile
 from ..networks import MLPEnsemble
+from ..neuron_profiles import neuron_profile
 from ..plotting import PALETTE, SCALES, register_figure
 from ..profiles import (
     first_layer_profile,
@@ -393,7 +393,7 @@ def every_neuron_table(targets: dict, network: MLPEnsemble) -> list[dict]:
     :math:`\mathbb E_\theta\langle f,\mathrm{NN}_v\rangle^2`, for every layer.
 
     Both come from the *same* initializations of ``network``
-    (:func:`~inal_tutorial.alignment.neuron_profile` and
+    (:func:`~inal_tutorial.neuron_profiles.neuron_profile` and
     :func:`~inal_tutorial.alignment.estimate_inal`, exact over inputs), so the comparison
     is paired: per initialization the difference is a sum of cross terms
     :math:`\hat f(S)\hat f(T)\widehat{\mathrm{NN}_v}(S)\widehat{\mathrm{NN}_v}(T)` and of
@@ -425,7 +425,7 @@ def depth_scaling_experiment(ns=(6, 8, 10, 12, 14), ks=(1, 2, 3), n_init: int = 
     (Gaussian weights and N(0, 1) biases), against n, with the counting bound.
 
     * ``"measured"``, ``"measured_se"`` of shape (len(ns), n_layers, len(ks)):
-      :func:`~inal_tutorial.alignment.neuron_profile` of ``n_init`` initializations of
+      :func:`~inal_tutorial.neuron_profiles.neuron_profile` of ``n_init`` initializations of
       width ``width``, exact over inputs;
     * ``"second_moment"`` (len(ns), n_layers): the layer averages of
       :math:`\|\mathrm{NN}_v\|^2`, and ``"bound"``: :math:`1/\binom nk`, the counting bound
