@@ -34,6 +34,7 @@ The statistical-query oracle, the learners and the counting bound are in
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 from collections.abc import Callable, Sequence
@@ -56,11 +57,20 @@ from ._validation import (
     check_size,
     log2_length,
 )
-from .boolean import BooleanTarget, truth_table
+from .boolean import BooleanTarget, all_inputs, truth_table
 from .fourier import degree_profile, subset_sizes, walsh_coefficients
+from .networks import MLPEnsemble
 from .profiles import FirstLayerProfile, first_layer_inal
 from .random import SeedLike, make_generator
-from .symmetry import GROUPS, _index_maps, group_elements, group_order, sample_group
+from .symmetry import (
+    GROUPS,
+    SignedPermutation,
+    _index_maps,
+    act_on_first_layer,
+    group_elements,
+    group_order,
+    sample_group,
+)
 
 __all__ = [
     "cross_predictability",
@@ -77,6 +87,9 @@ __all__ = [
     "orbit_cp_upper_bound",
     "orbit_cp_versus_n",
     "inal_cp_records",
+    "cp_bound_from_inal",
+    "NoisyEquivarianceCheck",
+    "noisy_equivariance_check",
 ]
 
 _Z95 = 1.959963984540054
@@ -582,9 +595,7 @@ def inal_cp_records(targets: Sequence[BooleanTarget], profile: FirstLayerProfile
         weights = degree_profile(table).numpy()
         inal = first_layer_inal(table, profile)
         norm2 = float(weights.sum())
-        allowed = np.minimum(norm2, inal / np.maximum(profile.values[: cutoff + 1], 1e-300))
-        from_inal = (sum(_over_comb(allowed[k] ** 2, 2 * n, k) for k in range(cutoff + 1))
-                     + _over_comb(norm2**2, 2 * n, cutoff + 1))
+        from_inal = cp_bound_from_inal(inal, profile, cutoff=cutoff, norm2=norm2)
         records.append({
             "target": target.name, "n": n, "inal": inal,
             "constant_part": float(weights[0] * profile.values[0]),
@@ -598,3 +609,184 @@ def inal_cp_records(targets: Sequence[BooleanTarget], profile: FirstLayerProfile
             "bound_from_inal_embedded": float(from_inal),
         })
     return records
+
+
+def cp_bound_from_inal(inal: float, profile: FirstLayerProfile, *, cutoff: int = 2,
+                       norm2: float = 1.0) -> float:
+    r"""The bound on the orbit CP of f embedded on 2n bits that uses only the INAL of f.
+
+    With :math:`A_k(n)` the first-layer profile (``profile.values``), K = ``cutoff`` and
+    :math:`\|f\|^2` = ``norm2`` (1 for a :math:`\pm1` target),
+
+    .. math:: \mathrm{CP}(\text{orbit of }\bar f\text{ on }2n\text{ bits}) \le
+              \sum_{k\le K}\frac{\min\{\|f\|^2,\mathrm{INAL}/A_k(n)\}^2}{\binom{2n}k}
+              + \frac{\|f\|^4}{\binom{2n}{K+1}},
+
+    since :math:`W^k(f)\le\mathrm{INAL}/A_k(n)` and :math:`W^k(f)\le\|f\|^2`. It is a
+    nondecreasing function of ``inal`` (a term with :math:`A_k(n)=0` counts as
+    :math:`\|f\|^4/\binom{2n}k`).
+
+    Parameters
+    ----------
+    inal : float
+        A first-layer INAL, :math:`\ge 0`.
+    profile : FirstLayerProfile
+        The first-layer profile on n = ``profile.n`` bits.
+    cutoff : int
+        K, from 0 to n - 1.
+    norm2 : float
+        :math:`\|f\|^2>0`.
+
+    Returns
+    -------
+    float
+    """
+    if not isinstance(profile, FirstLayerProfile):
+        raise TypeError(f"profile must be a FirstLayerProfile, got {type(profile).__name__}")
+    n = profile.n
+    inal = check_float(inal, "inal", low=0.0)
+    norm2 = check_float(norm2, "norm2", low=0.0, low_open=True)
+    cutoff = check_int(cutoff, "cutoff", low=0, high=n - 1)
+    allowed = np.minimum(norm2, inal / np.maximum(profile.values[: cutoff + 1], 1e-300))
+    return float(sum(_over_comb(allowed[k] ** 2, 2 * n, k) for k in range(cutoff + 1))
+                 + _over_comb(norm2**2, 2 * n, cutoff + 1))
+
+
+# ---------------------------------------------------------------------------
+# Equivariance of noisy, clipped gradient descent (part 3 of the chapter's lemma)
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class NoisyEquivarianceCheck:
+    r"""Result of :func:`noisy_equivariance_check`.
+
+    Attributes
+    ----------
+    parameter_gap : float
+        :math:`\max_t\max_p|(T_g\theta_t^{f\circ g})_p-(\theta_t^{f})_p|`, the run on f
+        started at :math:`T_g\theta^0` and driven by the noise :math:`T_gZ_t`: zero in
+        exact arithmetic.
+    baseline_gap : float
+        The same distance between the run on :math:`f\circ g` and the run on f from the
+        same :math:`\theta^0` with the same noise :math:`Z_t` (no group action).
+    clipped_fraction : float
+        Fraction of gradient coordinates, over all steps of the run on
+        :math:`f\circ g`, that the clipping changed: the check exercises the clipping
+        when it is positive.
+    loss_drop : float
+        Mean over models of :math:`L(\theta_0)-L(\theta_T)` on :math:`f\circ g`.
+    steps : int
+    """
+
+    parameter_gap: float
+    baseline_gap: float
+    clipped_fraction: float
+    loss_drop: float
+    steps: int
+
+
+def _act_on_params(tensors: list[torch.Tensor], g: SignedPermutation) -> list[torch.Tensor]:
+    """:math:`T_g` on a list shaped like the parameters: moves the first-layer columns."""
+    signs = torch.tensor(g.signs, dtype=tensors[0].dtype, device=tensors[0].device)
+    return [tensors[0][..., list(g.permutation)] * signs] + list(tensors[1:])
+
+
+def noisy_equivariance_check(network: MLPEnsemble, target: BooleanTarget,
+                             g: SignedPermutation, *, steps: int = 20, lr: float = 0.05,
+                             noise_std: float = 0.01, clip: float = 0.05,
+                             seed: SeedLike = 0) -> NoisyEquivarianceCheck:
+    r"""Noisy gradient descent with coordinate-wise clipping, on :math:`f\circ g` and on f.
+
+    Runs :math:`\theta_{t+1}=\theta_t-\gamma(\mathrm{clip}_A(\nabla L(\theta_t))+Z_t)`,
+    :math:`Z_t\sim\mathcal N(0,\sigma^2I)`, with the square loss over all :math:`2^n`
+    inputs, three times: on :math:`f\circ g` from :math:`\theta^0` with noise
+    :math:`Z_t`; on f from :math:`T_g\theta^0` with noise :math:`T_gZ_t` (the coupling
+    of the lemma's proof, under which the two runs are equal path by path, not only in
+    law); and on f from :math:`\theta^0` with noise :math:`Z_t` (the baseline). Here
+    :math:`\mathrm{clip}_A(v)_p=\max(-A,\min(A,v_p))` and :math:`T_g` moves the
+    first-layer columns as :func:`~inal_tutorial.symmetry.act_on_first_layer` does.
+
+    Parameters
+    ----------
+    network : MLPEnsemble
+        The initialization :math:`\theta^0` (not modified; float64 for exact checks),
+        without a first-layer mask.
+    target : BooleanTarget
+        With ``target.n == network.n_inputs <= 16``.
+    g : SignedPermutation
+    steps : int
+        Number of steps T (1..10000).
+    lr : float
+        :math:`\gamma>0`.
+    noise_std : float
+        :math:`\sigma\ge0`.
+    clip : float
+        :math:`A>0`.
+    seed : int or torch.Generator
+        Seed of the noise.
+
+    Returns
+    -------
+    NoisyEquivarianceCheck
+    """
+    if not isinstance(network, MLPEnsemble):
+        raise TypeError(f"network must be an MLPEnsemble, got {type(network).__name__}")
+    if not isinstance(target, BooleanTarget):
+        raise TypeError(f"target must be a BooleanTarget, got {type(target).__name__}")
+    if not isinstance(g, SignedPermutation):
+        raise TypeError(f"g must be a SignedPermutation, got {type(g).__name__}")
+    if target.n != network.n_inputs or g.n != network.n_inputs:
+        raise ValueError(f"target (n={target.n}), g (n={g.n}) and the network "
+                         f"(n_inputs={network.n_inputs}) must act on the same number of bits")
+    if target.n > 16:
+        raise ValueError(f"full-batch descent enumerates all 2^n inputs: n must be at most 16, "
+                         f"got {target.n}")
+    if network.has_mask:
+        raise ValueError("noisy_equivariance_check needs a network without first_layer_mask")
+    steps = check_int(steps, "steps", low=1, high=10_000)
+    lr = check_float(lr, "lr", low=0.0, low_open=True)
+    noise_std = check_float(noise_std, "noise_std", low=0.0)
+    clip = check_float(clip, "clip", low=0.0, low_open=True)
+    gen = make_generator(seed)
+
+    models = {"moved": copy.deepcopy(network), "target": act_on_first_layer(network, g),
+              "same": copy.deepcopy(network)}
+    labels = {"moved": g.on_target(target), "target": target, "same": target}
+    dtype = network.weights[0].dtype
+    x = all_inputs(target.n, dtype=dtype)
+    y = {key: labels[key](x).to(dtype) for key in models}
+    params = {key: [p for p in model.parameters() if p.requires_grad]
+              for key, model in models.items()}
+    first_loss = last_loss = None
+    clipped = total = 0
+    parameter_gap = baseline_gap = 0.0
+    for step in range(steps + 1):
+        losses = {key: (models[key](x) - y[key]).square().mean(dim=1) for key in models}
+        if step == 0:
+            first_loss = losses["moved"].detach()
+        mapped = _act_on_params([p.detach() for p in params["moved"]], g)
+        parameter_gap = max(parameter_gap, max(
+            float((a - b.detach()).abs().max()) for a, b in zip(mapped, params["target"],
+                                                                 strict=True)))
+        baseline_gap = max(baseline_gap, max(
+            float((a.detach() - b.detach()).abs().max())
+            for a, b in zip(params["moved"], params["same"], strict=True)))
+        if step == steps:
+            last_loss = losses["moved"].detach()
+            break
+        noise = [noise_std * torch.randn(p.shape, generator=gen, dtype=torch.float64).to(dtype)
+                 for p in params["moved"]]
+        noises = {"moved": noise, "target": _act_on_params(noise, g), "same": noise}
+        for key in models:
+            grads = torch.autograd.grad(losses[key].sum(), params[key])
+            if key == "moved":
+                clipped += sum(int((grad.abs() > clip).sum()) for grad in grads)
+                total += sum(grad.numel() for grad in grads)
+            with torch.no_grad():
+                for p, grad, z in zip(params[key], grads, noises[key], strict=True):
+                    p.sub_(lr * (grad.clamp(-clip, clip) + z))
+    return NoisyEquivarianceCheck(parameter_gap=parameter_gap, baseline_gap=baseline_gap,
+                                  clipped_fraction=clipped / total,
+                                  loss_drop=float((first_loss - last_loss).mean()),
+                                  steps=steps)

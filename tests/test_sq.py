@@ -501,3 +501,40 @@ def test_statistical_queries_module_and_the_public_names():
     assert it.orbit_cross_predictability.__module__ == "inal_tutorial.sq"
     with pytest.raises(AttributeError):
         sq.not_a_name  # noqa: B018
+
+
+def test_noisy_clipped_gradient_descent_is_equivariant_under_the_coupling():
+    net = it.MLPEnsemble(5, hidden=(16,), n_models=2, activation="relu",
+                         dtype=torch.float64, seed=0)
+    g = it.SignedPermutation.random(5, seed=3)
+    r = it.noisy_equivariance_check(net, it.Majority(5), g, steps=15, lr=0.1,
+                                    noise_std=0.02, clip=0.02, seed=1)
+    assert r.parameter_gap < 1e-12
+    assert r.baseline_gap > 0.01 and r.clipped_fraction > 0.01 and r.steps == 15
+    # without noise and without active clipping it is the noiseless check
+    r0 = it.noisy_equivariance_check(net, it.Majority(5), g, steps=15, lr=0.1,
+                                     noise_std=0.0, clip=1e6, seed=1)
+    plain = it.equivariance_check(net, it.Majority(5), g, steps=15, lr=0.1)
+    assert r0.clipped_fraction == 0.0
+    assert math.isclose(r0.baseline_gap, plain.baseline_gap, rel_tol=1e-9)
+    with pytest.raises(ValueError, match="clip"):
+        it.noisy_equivariance_check(net, it.Majority(5), g, clip=0.0)
+    with pytest.raises(TypeError, match="SignedPermutation"):
+        it.noisy_equivariance_check(net, it.Majority(5), "g")
+
+
+def test_cp_bound_from_inal_is_monotone_and_matches_the_records():
+    profile = it.first_layer_profile(7, n_neurons=300, seed=0)
+    values = [it.cp_bound_from_inal(v, profile) for v in np.geomspace(1e-8, 1, 30)]
+    assert all(a <= b + 1e-15 for a, b in zip(values[:-1], values[1:], strict=True))
+    assert math.isclose(values[0], 1 / math.comb(14, 3), rel_tol=1e-3)
+    for r, f in zip(it.inal_cp_records([it.Parity(7, k=2), it.Majority(7)], profile),
+                    (it.Parity(7, k=2), it.Majority(7)), strict=True):
+        assert math.isclose(it.cp_bound_from_inal(r["inal"], profile),
+                            r["bound_from_inal_embedded"], rel_tol=1e-12)
+        assert r["cp_embedded"] <= r["bound_from_inal_embedded"]
+        assert f.n == 7
+    with pytest.raises(ValueError, match="inal"):
+        it.cp_bound_from_inal(-1.0, profile)
+    with pytest.raises(TypeError, match="FirstLayerProfile"):
+        it.cp_bound_from_inal(0.1, [1.0])

@@ -18,7 +18,12 @@ from ..boolean import Embedded, Majority, Parity, RandomFunction, Staircase, tru
 from ..fourier import degree_profile, majority_degree_profile
 from ..plotting import PALETTE, register_figure
 from ..profiles import first_layer_profile
-from ..sq import inal_cp_records, orbit_cp_from_profile, orbit_cp_versus_n
+from ..sq import (
+    cp_bound_from_inal,
+    inal_cp_records,
+    orbit_cp_from_profile,
+    orbit_cp_versus_n,
+)
 from ..statistical_queries import query_count_experiment
 
 CHAPTER = "cross_predictability"
@@ -79,10 +84,13 @@ def cp_versus_n_data(scale: str = "small", seed: int = 0) -> dict[str, list[dict
 
 
 def plot_cp_versus_n(data: dict[str, list[dict]], axes=None):
-    """Two panels: parities (and the full-parity exception), then majority and staircases.
+    r"""Two panels: parities (and the full-parity exception), then majority and staircases.
 
     Lines: the theory of each series (dashed: the formula from the truth table where no
     independent theory exists); markers with 95 % error bars: Monte Carlo over the orbit.
+    Grey reference lines on the right panel: :math:`(2/\pi)^2/n` (the limit of majority's
+    :math:`n\cdot\mathrm{CP}`) and :math:`(2/\pi)^2/n^2` (the limit of
+    :math:`n^2W^n(f)^2` for the staircase on all n bits).
     """
     if axes is None:
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
@@ -102,6 +110,16 @@ def plot_cp_versus_n(data: dict[str, list[dict]], axes=None):
             lower = np.minimum(err, cp * 0.999)   # keep the log-scale error bars positive
             ax.errorbar(ns, cp, yerr=[lower, err], fmt="o", color=color, markersize=5,
                         capsize=2, label=label)
+        if ax is axes[1]:
+            # Reference slopes with the limit constants: n CP(Maj_n) -> (2/pi)^2, and the
+            # n-bit staircase's top-degree term n^2 W^n(f)^2 -> (2/pi)^2.
+            grid = np.linspace(min(min(r["n"] for r in data[k]) for k in labels),
+                               max(max(r["n"] for r in data[k]) for k in labels), 50)
+            const = (2 / math.pi) ** 2
+            ax.plot(grid, const / grid, color="0.45", linestyle=":", linewidth=1.2,
+                    label=r"$(2/\pi)^2/n$")
+            ax.plot(grid, const / grid**2, color="0.45", linestyle="-.", linewidth=1.2,
+                    label=r"$(2/\pi)^2/n^2$")
         ax.set_yscale("log")
         ax.set_xlabel("n (number of bits the target depends on)")
         ax.legend(fontsize=8, loc="lower left")
@@ -203,13 +221,24 @@ def chain_data(scale: str = "small", seed: int = 0) -> list[dict]:
     return inal_cp_records(chain_targets(cfg["n"], cfg["random_functions"], seed), profile)
 
 
-def plot_inal_vs_cp(records: list[dict], ax=None):
-    """Orbit CP against first-layer INAL: on n bits (open) and on n of 2n bits (filled)."""
+def plot_inal_vs_cp(records: list[dict], profile=None, ax=None, cutoff: int = 2):
+    """Orbit CP against first-layer INAL: on n bits (open) and on n of 2n bits (filled).
+
+    With the first-layer ``profile`` of the records, also draws the bound on the 2n-bit
+    CP that uses nothing but the INAL (:func:`~inal_tutorial.sq.cp_bound_from_inal`,
+    cutoff ``cutoff``) as a black line: every filled marker lies below it.
+    """
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6.8, 4.6))
+        fig, ax = plt.subplots(figsize=(6.8, 6.0))
     else:
         fig = ax.figure
     n = records[0]["n"]
+    if profile is not None:
+        inals = [r["inal"] for r in records]
+        grid = np.geomspace(min(inals) / 2, max(inals) * 2, 200)
+        ax.plot(grid, [cp_bound_from_inal(v, profile, cutoff=cutoff) for v in grid],
+                color="black", linewidth=1.2,
+                label=f"bound on {2 * n}-bit CP from the INAL alone (K = {cutoff})")
     kinds = (("parity", PALETTE[0], "parities"), ("majority", PALETTE[1], "majority"),
              ("staircase", PALETTE[2], "staircases"), ("random", PALETTE[7], "random functions"))
     for prefix, color, label in kinds:
@@ -231,7 +260,7 @@ def plot_inal_vs_cp(records: list[dict], ax=None):
     ax.set_yscale("log")
     ax.set_xlabel(r"first-layer INAL $\sum_k W^k(f)A_k(n)$ (ReLU, Gaussian init)")
     ax.set_ylabel("CP of the orbit under signed permutations")
-    ax.legend(fontsize=7, ncol=2, loc="upper center")
+    ax.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     fig.tight_layout()
     return fig
 
@@ -240,4 +269,7 @@ def plot_inal_vs_cp(records: list[dict], ax=None):
                  "Low INAL and orbit CP, on n bits and embedded on 2n bits")
 def build_inal_vs_cp(scale: str = "small", seed: int = 0):
     """Compute :func:`chain_data` and draw it with :func:`plot_inal_vs_cp`."""
-    return plot_inal_vs_cp(chain_data(scale, seed))
+    cfg = _CHAIN_SETTINGS[check_choice(scale, "scale", tuple(_CHAIN_SETTINGS))]
+    profile = first_layer_profile(cfg["n"], "relu", "gaussian", "gaussian", 1.0,
+                                  n_neurons=cfg["n_neurons"], seed=seed)
+    return plot_inal_vs_cp(chain_data(scale, seed), profile)
