@@ -9,23 +9,30 @@ the normalized scale of :class:`~inal_tutorial.networks.MLPEnsemble`
 (:math:`w_{ji}` of variance :math:`1/n`, :math:`a_j` of variance :math:`1/m`, biases of
 standard deviation ``bias_std``). Daniely and Vardi (2020) prove that under an
 assumption on random K-SAT, *most* such networks are hard to learn for *some* input
-law; the chapter *Natural weights* trains students on them under three laws
-(:data:`INPUT_DISTRIBUTIONS`), all isotropic, :math:`\mathbb{E}[xx^\top]=I_n`:
+law; the chapter *Natural weights* trains students on them under three fixed laws
+(:data:`INPUT_DISTRIBUTIONS`), all isotropic, :math:`\mathbb{E}[xx^\top]=I_n`, none of
+them one of the theorem's hard laws:
 
 * ``"gaussian"``: :math:`x\sim N(0, I_n)`;
 * ``"hypercube"``: :math:`x` uniform on :math:`\{-1,+1\}^n`;
 * ``"sparse"``: a random K-clause written as a vector: K distinct coordinates chosen
   uniformly, each set to an independent uniform sign, all others 0, then scaled by
   :math:`\sqrt{n/K}` (so :math:`\mathbb{E}[x_i^2] = (K/n)(n/K) = 1` and the
-  coordinates are uncorrelated). With K = n it is the hypercube again.
+  coordinates are uncorrelated). With K = n it is the hypercube again. It is a
+  uniform law over clause-shaped vectors with no formula behind it, fixed in advance:
+  a robustness check of the student (non-Gaussian, heavy-tailed pre-activations), not
+  a test of the hardness theorem.
 
 Because the three laws share their first two moments, a teacher's pre-activations
 :math:`w_j\cdot x` have the same variance :math:`\|w_j\|^2` under each of them; what
 changes is their shape: for the sparse law :math:`w_j\cdot x` is a sum of only K terms.
 
-The student experiment (:func:`teacher_student_experiment`) fits a wider student to each
-teacher with :func:`~inal_tutorial.training.train` and reports the fraction of the
-teacher's variance it explains on fresh inputs (:func:`explained_variance`).
+The student experiment (:func:`teacher_student_experiment`) draws several teachers per
+weight law, fits students to all of them at once (:func:`fit_students_to_teachers`, one
+batched SGD run) and reports, per teacher, the fraction of the teacher's variance a
+student explains on test inputs that do not occur in the training set
+(:func:`explained_variance`), next to the affine least-squares fit; the spread over
+teachers is summarized by :func:`teacher_interval`.
 """
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ from .boolean import FunctionTarget, input_chunks, sample_inputs
 from .fourier import degree_profile
 from .networks import ACTIVATIONS, MLPEnsemble
 from .random import SeedLike, make_generator, spawn_seeds
-from .training import ArrayDataset, train
+from .training import ArrayDataset, ensemble_parameters, train
 
 __all__ = [
     "INPUT_DISTRIBUTIONS",
@@ -64,6 +71,10 @@ __all__ = [
     "linear_fit_explained_variance",
     "StudentResult",
     "fit_student",
+    "unseen_rows",
+    "TeacherFits",
+    "fit_students_to_teachers",
+    "teacher_interval",
     "teacher_student_experiment",
 ]
 
@@ -412,25 +423,281 @@ def fit_student(dataset: ArrayDataset, *, width: int = 64, n_students: int = 3,
                          linear_r2=linear_fit_explained_variance(dataset))
 
 
+def unseen_rows(X_train, X_test) -> np.ndarray:
+    """Boolean mask of the rows of ``X_test`` that are not (exactly) rows of ``X_train``.
+
+    Laws with finitely many points (the hypercube, the sparse law) repeat inputs; a
+    score meant as generalization is computed on the test inputs the training never saw.
+
+    Parameters
+    ----------
+    X_train, X_test : array-like of shape ``(N, n)`` and ``(N', n)``
+        Real and finite, with the same number n of columns.
+
+    Returns
+    -------
+    numpy bool array of shape ``(N',)``.
+    """
+    a = as_tensor(X_train, "X_train", dtype=torch.float64)
+    b = as_tensor(X_test, "X_test", dtype=torch.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"X_train and X_test must have shapes (N, n) and (N', n), got "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+    seen = {row.tobytes() for row in a.numpy()}
+    return np.array([row.tobytes() not in seen for row in b.numpy()], dtype=bool)
+
+
+@dataclass
+class TeacherFits:
+    r"""Per-teacher scores of :func:`fit_students_to_teachers`.
+
+    Attributes
+    ----------
+    test_r2 : numpy array ``(T, s)``
+        :func:`explained_variance` of student j of teacher t on the *unseen* test inputs
+        (those that do not occur in the training set).
+    train_r2 : numpy array ``(T, s)``
+        The same on the training set.
+    linear_r2 : numpy array ``(T,)``
+        Unseen-test :math:`R^2` of the affine least-squares fit of teacher t on the same
+        training set.
+    n_unseen : int
+        Number of test inputs the scores use (out of ``n_test``).
+    n_test : int
+    """
+
+    test_r2: np.ndarray
+    train_r2: np.ndarray
+    linear_r2: np.ndarray
+    n_unseen: int
+    n_test: int
+
+    @property
+    def teacher_test_r2(self) -> np.ndarray:
+        """Test :math:`R^2` of each teacher, averaged over its students: shape ``(T,)``."""
+        return self.test_r2.mean(axis=1)
+
+    @property
+    def teacher_train_r2(self) -> np.ndarray:
+        """Training :math:`R^2` of each teacher, averaged over its students: shape ``(T,)``."""
+        return self.train_r2.mean(axis=1)
+
+
+def _sgd_square_loss(student: MLPEnsemble, inputs: torch.Tensor, targets: torch.Tensor, *,
+                     steps: int, lr: float, batch_size: int, seed: int) -> None:
+    """Minibatch SGD on the square loss, model m on its own rows ``inputs[m]``, ``targets[m]``.
+
+    ``inputs`` (M, N, n), ``targets`` (M, N); each model walks through its own random order
+    of its N rows (a new order every epoch, an incomplete last batch dropped). In place.
+    """
+    params, n_models = ensemble_parameters(student)
+    n_rows = int(inputs.shape[1])
+    models = torch.arange(n_models)[:, None]
+    gen = make_generator(seed)
+    order, pos = None, n_rows
+    for _ in range(steps):
+        if pos + batch_size > n_rows:
+            order = torch.rand(n_models, n_rows, generator=gen).argsort(dim=1)
+            pos = 0
+        idx = order[:, pos:pos + batch_size]
+        pos += batch_size
+        out = student(inputs[models, idx])                                   # (M, B)
+        loss = (out - targets.gather(1, idx)).square().mean(1).sum()
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():
+            for p, g in zip(params, grads, strict=True):
+                p.sub_(lr * g)
+
+
+def fit_students_to_teachers(teachers: TeacherNetwork, X_train, X_test, *,
+                             students_per_teacher: int = 1, width: int = 64,
+                             steps: int = 2500, lr: float = 0.02, batch_size: int = 64,
+                             activation: str = "relu", seed: SeedLike = 0,
+                             dtype: torch.dtype = torch.float64) -> TeacherFits:
+    r"""Fit students to every teacher of ``teachers`` at once, by minibatch SGD on the square loss.
+
+    The T teachers label the same inputs. Student :math:`(t, j)`, :math:`j<s`, is model
+    :math:`ts+j` of one :class:`~inal_tutorial.networks.MLPEnsemble` (one hidden layer,
+    Gaussian init and biases, output bias) and learns the standardized labels
+    :math:`(f_t(x)-\bar y_t)/s_t` of teacher t (training mean and standard deviation) by
+
+    .. math:: \theta \leftarrow \theta - \gamma\,\nabla_\theta\,\frac1B\sum_{i\in\text{batch}}
+              (\mathrm{NN}_\theta(x_i) - y_i)^2,
+
+    each model walking through its own random order of the training set, ``batch_size``
+    examples a step (a new order every epoch; an incomplete last batch is dropped). In
+    float64 the run reproduces across CPUs to many more digits than the book prints.
+
+    Parameters
+    ----------
+    teachers : TeacherNetwork
+        T = ``teachers.n_teachers`` teachers on n inputs.
+    X_train, X_test : array-like ``(N, n)`` and ``(N', n)``
+        Real, finite inputs; N >= ``batch_size``. Scores on the test set use only its
+        rows that do not occur in ``X_train`` (:func:`unseen_rows`); at least 2 must.
+    students_per_teacher : int
+        s, 1 <= s <= 1000.
+    width : int
+        Hidden width of a student, 1 <= width <= 1 000 000, with
+        ``T x s x width x n`` (first-layer weights) and ``T x s x max(N, N') x width``
+        (activations on a split), 8 bytes an entry, within the size cap of the package's
+        tensor-size check.
+    steps : int
+        SGD steps, 0 <= steps <= 10**9.
+    lr : float
+        Learning rate > 0; a rate at which SGD diverges raises
+        :class:`~inal_tutorial._validation.DivergenceError` (a ``ValueError``).
+    batch_size : int
+        1 <= batch_size <= N.
+    activation : str
+        One of :data:`~inal_tutorial.networks.ACTIVATIONS`.
+    seed : int in [0, 2**62] or torch.Generator
+        Students' initialization and minibatch orders.
+    dtype : torch.float32 or torch.float64
+
+    Returns
+    -------
+    TeacherFits
+    """
+    if not isinstance(teachers, TeacherNetwork):
+        raise TypeError(f"teachers must be a TeacherNetwork, got {type(teachers).__name__}")
+    x_tr = as_tensor(X_train, "X_train", dtype=torch.float64)
+    x_te = as_tensor(X_test, "X_test", dtype=torch.float64)
+    for x, name in ((x_tr, "X_train"), (x_te, "X_test")):
+        if x.ndim != 2 or x.shape[1] != teachers.n:
+            raise ValueError(f"{name} must have shape (N, {teachers.n}), got {tuple(x.shape)}")
+    s = check_int(students_per_teacher, "students_per_teacher", low=1, high=1000)
+    width = check_int(width, "width", low=1, high=1_000_000)
+    steps = check_int(steps, "steps", low=0, high=10**9)
+    lr = check_float(lr, "lr", low=0.0, low_open=True)
+    n_rows = int(x_tr.shape[0])
+    batch_size = check_int(batch_size, "batch_size", low=1, high=n_rows)
+    check_choice(activation, "activation", tuple(ACTIVATIONS))
+    dtype = check_dtype(dtype)
+    seed = check_seed(seed)
+    n_teachers, n = teachers.n_teachers, teachers.n
+    n_models = n_teachers * s
+    check_size({"n_models": n_models, "width": width, "n": n},
+               what="the students' first-layer weights")
+    check_size({"n_models": n_models, "N": max(n_rows, int(x_te.shape[0])), "width": width},
+               what="the students' activations on a split")
+    return _fit_groups([(teachers, x_tr, x_te)], students_per_teacher=s, width=width,
+                       steps=steps, lr=lr, batch_size=batch_size, activation=activation,
+                       seed=seed, dtype=dtype)[0]
+
+
+def _fit_groups(groups, *, students_per_teacher: int, width: int, steps: int, lr: float,
+                batch_size: int, activation: str, seed, dtype) -> list[TeacherFits]:
+    """:func:`fit_students_to_teachers` for several (teachers, X_train, X_test) groups with
+    equal shapes, trained as one ensemble (arguments already checked)."""
+    s = students_per_teacher
+    inputs, targets, tests, prepared = [], [], [], []
+    for teachers, x_tr, x_te in groups:
+        unseen = torch.from_numpy(unseen_rows(x_tr, x_te))
+        n_unseen = int(unseen.sum())
+        if n_unseen < 2:
+            raise ValueError(f"at least 2 test inputs must not occur in X_train, got {n_unseen}")
+        y_tr, y_te = teachers(x_tr), teachers(x_te)                   # (T, N), (T, N')
+        mean, std = y_tr.mean(1, keepdim=True), y_tr.std(1, keepdim=True)
+        if not bool((std > 0).all()):
+            raise ValueError("every teacher's training labels must vary (a teacher is constant "
+                             "on X_train)")
+        # The affine baseline, all teachers at once: least squares with T right-hand sides.
+        design_tr = torch.cat([torch.ones(x_tr.shape[0], 1, dtype=x_tr.dtype), x_tr], dim=1)
+        design_te = torch.cat([torch.ones(x_te.shape[0], 1, dtype=x_te.dtype), x_te], dim=1)
+        coef = torch.linalg.lstsq(design_tr, y_tr.T, driver="gelsd").solution
+        linear = np.array([float(explained_variance(p, y)) for p, y in
+                           zip((design_te[unseen] @ coef).T, y_te[:, unseen], strict=True)])
+        m = teachers.n_teachers * s
+        inputs.append(x_tr.expand(m, -1, -1))
+        targets.append(((y_tr - mean) / std).repeat_interleave(s, dim=0))
+        tests.append(x_te.expand(m, -1, -1))
+        prepared.append((teachers.n_teachers, unseen, y_tr, y_te, mean, std, linear))
+    n_models = sum(t.shape[0] for t in targets)
+    n = int(inputs[0].shape[-1])
+    net_seed, order_seed = spawn_seeds(seed, 2)
+    student = MLPEnsemble(n, (width,), n_models, activation=activation, output_bias=True,
+                          seed=net_seed, dtype=dtype)
+    x_train = torch.cat(inputs).to(dtype)
+    _sgd_square_loss(student, x_train, torch.cat(targets).to(dtype), steps=steps, lr=lr,
+                     batch_size=batch_size, seed=order_seed)
+    with torch.no_grad():
+        out_tr = student(x_train).double()
+        out_te = student(torch.cat(tests).to(dtype)).double()
+    if not bool(torch.isfinite(out_te).all() and torch.isfinite(out_tr).all()):
+        raise DivergenceError(f"SGD diverged (non-finite predictions): lr must be smaller, got "
+                              f"lr={lr:g}")
+    results, start = [], 0
+    for n_teachers, unseen, y_tr, y_te, mean, std, linear in prepared:
+        rows = slice(start, start + n_teachers * s)
+        start += n_teachers * s
+        which = torch.arange(n_teachers).repeat_interleave(s)
+        scale_mean, scale_std = mean[which], std[which]
+        pred_tr = out_tr[rows] * scale_std + scale_mean
+        pred_te = (out_te[rows] * scale_std + scale_mean)[:, unseen]
+        test = np.array([explained_variance(pred_te[j], y_te[which[j], unseen])
+                         for j in range(n_teachers * s)])
+        train_ = np.array([explained_variance(pred_tr[j], y_tr[which[j]])
+                           for j in range(n_teachers * s)])
+        results.append(TeacherFits(test_r2=test.reshape(n_teachers, s),
+                                   train_r2=train_.reshape(n_teachers, s), linear_r2=linear,
+                                   n_unseen=int(unseen.sum()), n_test=int(unseen.shape[0])))
+    return results
+
+
+def teacher_interval(values, *, level: float = 0.95, n_boot: int = 10_000,
+                     seed: int = 0) -> tuple[float, float, float]:
+    r"""Mean over teachers and its percentile-bootstrap interval.
+
+    Resamples the T per-teacher values with replacement ``n_boot`` times; the interval is
+    the :math:`(1\pm\text{level})/2` quantiles of the resampled means. The teachers are
+    i.i.d. draws, so this is an interval for the mean over the law of teachers (with
+    T = 8 it is rough: it cannot be narrower than the spread the 8 values allow).
+
+    Parameters
+    ----------
+    values : array-like ``(T,)``
+        Real, finite, T >= 2.
+    level : float
+        In (0, 1).
+    n_boot : int
+        In [100, 10**6].
+    seed : int in [0, 2**62]
+
+    Returns
+    -------
+    (mean, low, high) : tuple of float
+    """
+    v = as_tensor(values, "values", dtype=torch.float64).numpy()
+    if v.ndim != 1 or v.shape[0] < 2:
+        raise ValueError(f"values must have shape (T,) with T >= 2, got {v.shape}")
+    level = check_float(level, "level", low=0.0, high=1.0, low_open=True, high_open=True)
+    n_boot = check_int(n_boot, "n_boot", low=100, high=10**6)
+    seed = check_seed(seed, allow_generator=False)
+    rng = np.random.default_rng(seed)
+    means = v[rng.integers(0, v.shape[0], size=(n_boot, v.shape[0]))].mean(axis=1)
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(v.mean()), float(low), float(high)
+
+
 def teacher_student_experiment(n: int = 20, *, teacher_width: int = 32,
                                laws: Sequence[str] = TEACHER_LAWS,
                                distributions: Sequence[str] = INPUT_DISTRIBUTIONS,
                                train_sizes: Sequence[int] = (500, 4000), n_test: int = 2000,
-                               sparsity: int = 3, n_students: int = 3, student_width: int = 64,
+                               sparsity: int = 3, n_teachers: int = 8,
+                               students_per_teacher: int = 1, student_width: int = 64,
                                steps: int = 2500, lr: float = 0.02, batch_size: int = 64,
                                seed: int = 0, progress: bool = True) -> list[dict]:
-    r"""Fit students to random natural-weight teachers under each input law; tidy records.
+    r"""Fit students to several random natural-weight teachers under each input law; tidy records.
 
-    For every teacher law and every input law, one teacher (seeded from ``seed`` and the
-    law, the same teacher under every input law) labels ``max(train_sizes) + n_test``
-    inputs; for each training size the first ``N`` of them train ``n_students``
-    students (:func:`fit_student`), which are scored on the same ``n_test`` held-out
-    inputs.
+    For every teacher law, ``n_teachers`` teachers (seeded from ``seed`` and the law, the
+    same teachers under every input law) label ``max(train_sizes) + n_test`` inputs drawn
+    from each input law; for each training size the first ``N`` of them train
+    ``students_per_teacher`` students per teacher (:func:`fit_students_to_teachers`, float64),
+    scored on the test inputs that do not occur among those N.
 
-    Book setting (``scale="small"``): the defaults (about 20 s on one core). Larger
-    documented setting (:data:`inal_tutorial.figures.natural_weights.STUDENT_SETTINGS`):
-    n = 40, ``teacher_width=64``, ``train_sizes=(1000, 4000, 16000)``, ``steps=10_000``,
-    ``student_width=128``, ``n_students=8``.
+    Book setting (``scale="small"``): the defaults (about 30 s on one core). Larger
+    documented setting (:data:`inal_tutorial.figures.natural_weights.STUDENT_SETTINGS`).
 
     Parameters
     ----------
@@ -443,28 +710,31 @@ def teacher_student_experiment(n: int = 20, *, teacher_width: int = 32,
     train_sizes : non-empty sequence of int
         Each in [batch_size, 10**7].
     n_test : int
-        In [1, 10**8].
+        In [2, 10**8].
     sparsity : int
         In [1, n].
-    n_students : int
-        In [2, 10 000].
+    n_teachers : int
+        T, in [2, 10 000].
+    students_per_teacher : int
+        In [1, 1000].
     steps, lr, batch_size
-        As in :func:`fit_student` (batch_size <= 10**7).
+        As in :func:`fit_students_to_teachers` (batch_size <= 10**7).
     seed : int
         In [0, 2**62]; the seeds derived from it (``seed + 1000``, ...) wrap around
         modulo 2**62 + 1 at the top of the range.
     progress : bool
 
-    The sizes ``(max(train_sizes) + n_test) x n`` and ``n_students x student_width x n``
-    and ``n_students x (max(train_sizes) + n_test) x student_width`` must fit the size
-    cap of the package's tensor-size check.
+    The sizes ``(max(train_sizes) + n_test) x n`` and ``T x s x student_width x n`` and
+    ``T x s x (max(train_sizes) + n_test) x student_width`` must fit the size cap of the
+    package's tensor-size check.
 
     Returns
     -------
     list of dict
         One record per (law, distribution, train size) with keys ``law``, ``distribution``,
-        ``n_train``, ``test_r2`` (mean over students), ``test_r2_se``, ``train_r2``,
-        ``linear_r2``.
+        ``n_train``, ``n_unseen`` (test inputs scored), ``n_test``, and per-teacher arrays
+        of shape ``(T,)``: ``test_r2`` and ``train_r2`` (mean over the teacher's students)
+        and ``linear_r2``.
     """
     from ._progress import progress_bar
 
@@ -478,33 +748,52 @@ def teacher_student_experiment(n: int = 20, *, teacher_width: int = 32,
              for s in _check_sequence(train_sizes, "train_sizes")]
     teacher_width = check_int(teacher_width, "teacher_width", low=1, high=100_000)
     student_width = check_int(student_width, "student_width", low=1, high=1_000_000)
-    n_test = check_int(n_test, "n_test", low=1, high=10**8)
+    n_test = check_int(n_test, "n_test", low=2, high=10**8)
     sparsity = check_int(sparsity, "sparsity", low=1, high=n)
-    n_students = check_int(n_students, "n_students", low=2, high=10_000)
+    n_teachers = check_int(n_teachers, "n_teachers", low=2, high=10_000)
+    per_teacher = check_int(students_per_teacher, "students_per_teacher", low=1, high=1000)
     steps = check_int(steps, "steps", low=0, high=10**9)
     lr = check_float(lr, "lr", low=0.0, low_open=True)
     seed = check_seed(seed, allow_generator=False)
     rows = max(sizes) + n_test
+    n_models = n_teachers * per_teacher
     check_size({"max(train_sizes) + n_test": rows, "n": n}, what="the teacher's inputs")
-    check_size({"n_students": n_students, "student_width": student_width, "n": n},
+    n_models *= len(laws) * len(distributions)     # one ensemble per training size
+    check_size({"n_models": n_models, "student_width": student_width, "n": n},
                what="the students' first-layer weights")
-    check_size({"n_students": n_students, "max(train_sizes) + n_test": rows,
+    check_size({"n_models": n_models, "max(train_sizes) + n_test": rows,
                 "student_width": student_width}, what="the students' activations")
-    records = []
+    check_size({"n_models": n_models, "max(train_sizes) + n_test": rows, "n": n},
+               what="the students' training and test inputs")
+    check_size({"n_teachers": n_teachers, "max(train_sizes) + n_test": rows,
+                "teacher_width": teacher_width}, what="the teachers' hidden activations")
     cells = [(law, d) for law in laws for d in distributions]
-    for law, distribution in progress_bar(cells, desc="teachers", enabled=progress):
+    data = {}
+    for law in laws:
         law_seed = offset_seed(seed, 1000 * TEACHER_LAWS.index(law))
-        teacher = TeacherNetwork(n, teacher_width, law=law, seed=law_seed)
-        data_seed = offset_seed(law_seed, 1 + INPUT_DISTRIBUTIONS.index(distribution))
-        full = teacher.dataset(distribution, max(sizes), n_test, sparsity=sparsity, seed=data_seed)
+        teachers = TeacherNetwork(n, teacher_width, n_teachers, law=law, seed=law_seed)
+        for distribution in distributions:
+            data_seed = offset_seed(law_seed, 1 + INPUT_DISTRIBUTIONS.index(distribution))
+            x = sample_teacher_inputs(n, rows, distribution, sparsity=sparsity,
+                                      seed=data_seed, dtype=torch.float64)
+            data[law, distribution] = teachers, x
+    fits = {}
+    # One ensemble per training size holds the students of every (law, input law) cell.
+    for size in progress_bar(sizes, desc="training sizes", enabled=progress):
+        groups = [(data[c][0], data[c][1][:size], data[c][1][max(sizes):]) for c in cells]
+        for cell, fit in zip(cells, _fit_groups(
+                groups, students_per_teacher=per_teacher, width=student_width, steps=steps,
+                lr=lr, batch_size=batch_size, activation="relu",
+                seed=offset_seed(seed, 7919 * size), dtype=torch.float64), strict=True):
+            fits[cell, size] = fit
+    records = []
+    for law, distribution in cells:
         for size in sizes:
-            data = ArrayDataset(full.X_train[:size], full.y_train[:size], full.X_test, full.y_test)
-            result = fit_student(data, width=student_width, n_students=n_students, steps=steps,
-                                 lr=lr, batch_size=batch_size, seed=offset_seed(data_seed, size))
+            fit = fits[(law, distribution), size]
             records.append({
                 "law": law, "distribution": distribution, "n_train": size,
-                "test_r2": result.mean_test_r2,
-                "test_r2_se": float(result.test_r2.std(ddof=1) / math.sqrt(n_students)),
-                "train_r2": float(result.train_r2.mean()), "linear_r2": result.linear_r2,
+                "n_unseen": fit.n_unseen, "n_test": fit.n_test,
+                "test_r2": fit.teacher_test_r2, "train_r2": fit.teacher_train_r2,
+                "linear_r2": fit.linear_r2,
             })
     return records

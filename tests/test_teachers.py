@@ -260,12 +260,18 @@ def test_fit_student_rejects_bad_input():
 def test_teacher_student_experiment_records():
     records = teacher_student_experiment(6, teacher_width=3, laws=("uniform",),
                                          distributions=("hypercube", "sparse"),
-                                         train_sizes=(64, 128), n_test=64, n_students=2,
-                                         student_width=8, steps=20, progress=False)
+                                         train_sizes=(32, 48), n_test=64, n_teachers=3,
+                                         student_width=8, steps=20, batch_size=16,
+                                         progress=False)
     assert [(r["distribution"], r["n_train"]) for r in records] == [
-        ("hypercube", 64), ("hypercube", 128), ("sparse", 64), ("sparse", 128)]
+        ("hypercube", 32), ("hypercube", 48), ("sparse", 32), ("sparse", 48)]
     assert all(r["law"] == "uniform" for r in records)
-    assert all(np.isfinite(r["test_r2"]) and r["test_r2_se"] >= 0 for r in records)
+    for r in records:
+        assert r["test_r2"].shape == r["train_r2"].shape == r["linear_r2"].shape == (3,)
+        assert np.all(np.isfinite(r["test_r2"]))
+        assert 2 <= r["n_unseen"] <= r["n_test"] == 64
+    # On 2^6 = 64 cube points, some test inputs repeat training inputs and are not scored.
+    assert records[1]["n_unseen"] < 64
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -273,7 +279,9 @@ def test_teacher_student_experiment_records():
     dict(distributions=("ball",)),
     dict(train_sizes=(10,)),       # smaller than the batch size
     dict(train_sizes=()),
-    dict(n_students=1),
+    dict(n_teachers=1),
+    dict(students_per_teacher=0),
+    dict(n_test=1),
     dict(seed=-1),
 ])
 def test_teacher_student_experiment_rejects_bad_arguments(kwargs):
@@ -300,8 +308,10 @@ def test_teacher_spectra_and_figures():
     assert neuron.shape == (5,) and np.all(neuron >= 0)
     fig = figures.plot_teacher_spectrum({"uniform": spectra}, {"uniform": neuron})
     assert fig.axes[0].get_yscale() == "log"
-    records = [{"law": law, "distribution": d, "n_train": size, "test_r2": 0.9,
-                "test_r2_se": 0.01, "train_r2": 0.95, "linear_r2": 0.8}
+    rng = np.random.default_rng(0)
+    records = [{"law": law, "distribution": d, "n_train": size, "n_unseen": 90, "n_test": 100,
+                "test_r2": 0.9 + 0.01 * rng.standard_normal(4),
+                "train_r2": np.full(4, 0.95), "linear_r2": np.full(4, 0.8)}
                for law in ("gaussian", "uniform") for d in INPUT_DISTRIBUTIONS
                for size in (100, 400)]
     fig = figures.plot_student_fits(records)

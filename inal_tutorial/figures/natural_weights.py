@@ -3,11 +3,13 @@ r"""Figures of the chapter *Natural weights* (``book/natural_weights``).
 The experiments live in :mod:`inal_tutorial.teachers` and return numbers the chapter
 asserts on; the functions here draw them, and the registered ``build`` composes the two:
 
-* ``"small"`` (the chapter): teachers on n = 20 inputs with 32 hidden neurons, students
-  trained on 500 and 4 000 examples for 2 500 SGD steps (about 20 s on one core); the
-  spectrum of 16 teachers on n = 12 bits against that of one random neuron;
-* ``"large"``: n = 40, teachers with 64 neurons, 1 000 to 16 000 examples, 10 000 steps and
-  8 students per cell (several minutes); the spectrum of 64 teachers on n = 16 bits.
+* ``"small"`` (the chapter): 8 teachers per weight law on n = 20 inputs with 32 hidden
+  neurons, one student per teacher trained on 500 and 4 000 examples for 2 500 SGD steps
+  (about 25 s on one core); the spectrum of 16 teachers on n = 12 bits against that of
+  one random neuron;
+* ``"large"``: n = 40, 16 teachers per weight law with 64 neurons, 2 students per teacher,
+  1 000 to 16 000 examples, 10 000 steps (several minutes); the spectrum of 64 teachers on
+  n = 16 bits.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ import numpy as np
 from .._validation import check_choice
 from ..plotting import PALETTE, SCALES, register_figure
 from ..profiles import first_layer_profile
-from ..teachers import INPUT_DISTRIBUTIONS, TEACHER_LAWS, TeacherNetwork, teacher_student_experiment
+from ..teachers import (
+    INPUT_DISTRIBUTIONS,
+    TEACHER_LAWS,
+    TeacherNetwork,
+    teacher_interval,
+    teacher_student_experiment,
+)
 
 __all__ = ["STUDENT_SETTINGS", "SPECTRUM_SETTINGS", "teacher_spectra", "neuron_spectrum",
            "plot_student_fits", "plot_teacher_spectrum"]
@@ -28,9 +36,9 @@ __all__ = ["STUDENT_SETTINGS", "SPECTRUM_SETTINGS", "teacher_spectra", "neuron_s
 #: Arguments of :func:`~inal_tutorial.teachers.teacher_student_experiment` at each scale.
 STUDENT_SETTINGS = {
     "small": dict(n=20, teacher_width=32, train_sizes=(500, 4000), steps=2500,
-                  student_width=64, n_students=3),
+                  student_width=64, n_teachers=8, students_per_teacher=1),
     "large": dict(n=40, teacher_width=64, train_sizes=(1000, 4000, 16_000), steps=10_000,
-                  student_width=128, n_students=8),
+                  student_width=128, n_teachers=16, students_per_teacher=2),
 }
 #: Input dimension, width and number of teachers of the spectrum figure at each scale.
 SPECTRUM_SETTINGS = {
@@ -96,30 +104,41 @@ def plot_teacher_spectrum(spectra: dict[str, np.ndarray],
 def plot_student_fits(records: list[dict]):
     r"""Test :math:`R^2` of the students against the training-set size, one panel per weight law.
 
-    Solid lines with error bars: students (mean ± one standard error over seeds); dashed:
-    the affine least-squares fit on the same data, in the same colour.
+    Small dots: one per teacher (its student's :math:`R^2` on the unseen test inputs);
+    solid line with error bars: the mean over teachers with its 95% percentile-bootstrap
+    interval (:func:`~inal_tutorial.teachers.teacher_interval`); dashed: the mean affine
+    least-squares fit on the same data, in the same colour.
     """
     laws = [law for law in TEACHER_LAWS if any(r["law"] == law for r in records)]
     fig, axes = plt.subplots(1, len(laws), figsize=(4.2 * len(laws) + 0.8, 4.4), sharey=True,
                              layout="constrained", squeeze=False)
     sizes_all = sorted({r["n_train"] for r in records})
+    present = [d for d in INPUT_DISTRIBUTIONS if any(r["distribution"] == d for r in records)]
     for ax, law in zip(axes[0], laws, strict=True):
-        for distribution, colour in zip(INPUT_DISTRIBUTIONS, PALETTE, strict=False):
+        for k, (distribution, colour) in enumerate(zip(INPUT_DISTRIBUTIONS, PALETTE,
+                                                       strict=False)):
             rows = [r for r in records if r["law"] == law and r["distribution"] == distribution]
             if not rows:
                 continue
-            sizes = [r["n_train"] for r in rows]
-            ax.errorbar(sizes, [r["test_r2"] for r in rows], yerr=[r["test_r2_se"] for r in rows],
+            shift = 1.08 ** (k - (len(present) - 1) / 2)     # side by side on the log axis
+            sizes = np.array([r["n_train"] for r in rows]) * shift
+            stats = np.array([teacher_interval(r["test_r2"]) for r in rows])
+            for size, r in zip(sizes, rows, strict=True):
+                ax.plot(np.full(len(r["test_r2"]), size), r["test_r2"], ".", ms=3,
+                        color=colour, alpha=0.5)
+            ax.errorbar(sizes, stats[:, 0], yerr=[stats[:, 0] - stats[:, 1],
+                                                  stats[:, 2] - stats[:, 0]],
                         marker="o", color=colour, capsize=3, label=f"student, {distribution}")
-            ax.plot(sizes, [r["linear_r2"] for r in rows], ls="--", color=colour, lw=1.2,
-                    alpha=0.8, label=f"affine fit, {distribution}")
+            ax.plot(sizes, [np.mean(r["linear_r2"]) for r in rows], ls="--", color=colour,
+                    lw=1.2, alpha=0.8, label=f"affine fit, {distribution}")
         ax.set_xscale("log")
         ax.set_xticks(sizes_all, [str(size) for size in sizes_all])
         ax.minorticks_off()
         ax.set_xlim(sizes_all[0] / 1.5, sizes_all[-1] * 1.5)
         ax.set_xlabel("training examples")
-        ax.set_title(f"{law} teacher weights")
-    axes[0, 0].set_ylabel(r"test $R^2$ (fraction of variance explained)")
+        n_teachers = len(next(r for r in records if r["law"] == law)["test_r2"])
+        ax.set_title(f"{law} teacher weights ({n_teachers} teachers)")
+    axes[0, 0].set_ylabel(r"$R^2$ on unseen test inputs")
     # One legend column per input law: its student above its affine fit.
     handles, labels = axes[0, 0].get_legend_handles_labels()
     by_label = dict(zip(labels, handles, strict=True))
