@@ -612,14 +612,20 @@ __all__ += [
     "parity_steps_experiment",
     "depth_experiment",
     "SCALING_ARCHITECTURES",
+    "memorizer_accuracy",
+    "bootstrap_median_interval",
+    "median_ratio_interval",
+    "scaling_slope_interval",
+    "slope_difference_interval",
 ]
 
 
 def steps_to_learn(target: BooleanTarget, *, first_layer_mask: Sequence[int] | None = None,
+                   first_layer_fan_in: int | None = None,
                    hidden: Sequence[int] = (64,), n_models: int = 8, lr: float = 0.1,
                    batch_size: int = 64, loss: str = "hinge", threshold: float = 0.95,
                    max_steps: int = 20_000, eval_every: int = 25, test_size: int = 2048,
-                   activation: str = "relu", seed: int = 0,
+                   activation: str = "relu", dtype: torch.dtype = torch.float32, seed: int = 0,
                    progress: bool = False) -> np.ndarray:
     r"""Online SGD steps until each of ``n_models`` networks reaches test accuracy ``threshold``.
 
@@ -627,8 +633,22 @@ def steps_to_learn(target: BooleanTarget, *, first_layer_mask: Sequence[int] | N
     optionally a masked first layer) with :func:`~inal_tutorial.training.train`: every
     step draws ``batch_size`` fresh uniform inputs per model; the accuracy
     :math:`\Pr[\mathrm{sign}\,\mathrm{NN}(x)=f(x)]` is measured every ``eval_every`` steps on
-    ``test_size`` held-out uniform inputs, and training stops once every model has
-    reached ``threshold``.
+    ``test_size`` uniform inputs drawn independently of the training inputs, and training
+    stops once every model has reached ``threshold``.
+
+    Parameters
+    ----------
+    first_layer_mask : sequence of int, optional
+        Coordinates V the first layer sees (the other columns are 0 and stay 0).
+    first_layer_fan_in : int, optional
+        Normalize the first layer by this fan-in: its visible weights get variance
+        ``1 / first_layer_fan_in`` instead of the default ``1 / |V|`` (``1 / n`` without a
+        mask). The draws are the same standard normals for every choice, so with
+        ``first_layer_fan_in = n`` and the same seed the masked network *is* the fully
+        connected one with the columns outside V set to 0 (and frozen there).
+    dtype : torch.float32 or torch.float64
+        Of the parameters and of the training (float64 makes step counts reproducible
+        across CPUs and BLAS builds).
 
     Returns
     -------
@@ -641,43 +661,62 @@ def steps_to_learn(target: BooleanTarget, *, first_layer_mask: Sequence[int] | N
     threshold = check_float(threshold, "threshold", low=0.5, high=1.0, low_open=True)
     max_steps = check_int(max_steps, "max_steps", low=1, high=10**8)
     seed = check_seed(seed, allow_generator=False)
+    if first_layer_fan_in is not None:
+        first_layer_fan_in = check_int(first_layer_fan_in, "first_layer_fan_in", low=1,
+                                       high=10**8)
     net_seed, train_seed = spawn_seeds(seed, 2)
     network = MLPEnsemble(target.n, tuple(hidden), n_models, activation=activation,
-                          first_layer_mask=first_layer_mask, seed=net_seed)
+                          first_layer_mask=first_layer_mask, seed=net_seed, dtype=dtype)
+    if first_layer_fan_in is not None:
+        visible = int(network.input_mask.sum())
+        with torch.no_grad():
+            network.weights[0].mul_(math.sqrt(visible / first_layer_fan_in))
     history = train(network, target, steps=max_steps, lr=lr, loss=loss, batch_size=batch_size,
                     seed=train_seed, data_seed=seed, test_size=test_size, eval_every=eval_every,
                     stop_accuracy=threshold, progress=progress)
     return history.steps_to("accuracy", threshold)
 
 
-#: The two architectures compared by :func:`parity_steps_experiment`.
-SCALING_ARCHITECTURES = ("fully connected", "masked")
+#: The architectures compared by :func:`parity_steps_experiment`: a fully connected first
+#: layer (weight variance 1/n); one that sees only the k relevant coordinates with the same
+#: variance 1/n (only the support changes); and one that sees them with variance 1/k, the
+#: fan-in of the mask (the support and the scale change).
+SCALING_ARCHITECTURES = ("fully connected", "masked, variance 1/n", "masked")
 
 
 def parity_steps_experiment(ns: Sequence[int], k: int = 3, *,
                               architectures: Sequence[str] = SCALING_ARCHITECTURES,
+                              depths: Sequence[int] | None = None,
                               n_models: int = 8, hidden: Sequence[int] = (64,), lr: float = 0.1,
                               batch_size: int = 64, threshold: float = 0.95,
                               max_steps: int = 20_000, eval_every: int = 25,
-                              test_size: int = 2048, seed: int = 0,
-                              progress: bool = True) -> list[dict]:
-    r"""Steps to learn the parity :math:`\chi_{\{0,\dots,k-1\}}` on n bits, for each n and architecture.
+                              test_size: int = 2048, dtype: torch.dtype = torch.float32,
+                              seed: int = 0, progress: bool = True) -> list[dict]:
+    r"""Steps to learn the parity :math:`\chi_{\{0,\dots,k-1\}}` on n bits, per n, architecture and depth.
 
-    ``"fully connected"``: every first-layer neuron sees all n bits (the architecture is
-    symmetric under signed permutations, so it cannot prefer the k relevant bits);
-    ``"masked"``: the first layer sees only the k relevant coordinates (it knows the
-    support, which breaks the symmetry). Both are trained by :func:`steps_to_learn` with
-    the same settings and seeds.
+    ``"fully connected"``: every first-layer neuron sees all n bits, weights of variance
+    1/n (the architecture is symmetric under signed permutations, so it cannot prefer the
+    k relevant bits); ``"masked, variance 1/n"``: the first layer sees only the k relevant
+    coordinates, with the same variance 1/n (it is the fully connected network with the
+    other columns set to 0 and frozen); ``"masked"``: it sees only them, with variance
+    1/k (the fan-in of the mask). All are trained by :func:`steps_to_learn` with the same
+    settings and, for a given n, the same seed: the same standard normal draws for the
+    first layer, the same biases and read-out, the same minibatches and test set. The
+    arms are therefore *paired* seed by seed.
 
-    Book setting: ``ns=(8, 16, 32, 64)``, k = 3 and the defaults. Larger documented
-    setting: ``ns=(8, 16, 32, 64, 128)``, ``n_models=16``, ``max_steps=100_000``.
+    ``depths``: None uses ``hidden`` as given; otherwise one network per depth L with
+    L - 1 hidden layers of width ``hidden[0]``. The first layer and the minibatches do not
+    depend on the depth, so the depths are paired too.
+
+    Book setting: ``ns=(16, 32, 64)``, k = 3, float64 and the defaults. Larger documented
+    setting: ``ns=(16, 32, 64, 128)``, ``n_models=16``, ``max_steps=100_000``.
 
     Returns
     -------
     list of dict
-        One record per (n, architecture): ``n``, ``k``, ``architecture``, ``steps`` (list,
-        one per model, ``inf`` if not learned), ``median_steps``, ``learned`` (fraction of
-        models that reached the threshold).
+        One record per (n, architecture, depth): ``n``, ``k``, ``architecture``, ``depth``,
+        ``steps`` (list, one per model in seed order, ``inf`` if not learned),
+        ``median_steps``, ``learned`` (fraction of models that reached the threshold).
     """
     k = check_int(k, "k", low=1)
     if isinstance(ns, (str, bytes)) or not hasattr(ns, "__iter__"):
@@ -692,18 +731,203 @@ def parity_steps_experiment(ns: Sequence[int], k: int = 3, *,
                      for a in architectures]
     if not architectures:
         raise ValueError("architectures must not be empty")
+    hidden = tuple(hidden)
+    if depths is None:
+        shapes = [(len(hidden) + 1, hidden)]
+    else:
+        if isinstance(depths, (str, bytes)) or not hasattr(depths, "__iter__"):
+            raise TypeError(f"depths must be a sequence of integers, got {type(depths).__name__}")
+        depths = [check_int(d, "depth", low=2, high=20) for d in depths]
+        if not depths:
+            raise ValueError("depths must not be empty")
+        if not hidden:
+            raise ValueError("hidden must give the width of the hidden layers")
+        shapes = [(d, (hidden[0],) * (d - 1)) for d in depths]
     records = []
-    cells = [(n, a) for n in ns for a in architectures]
-    for n, architecture in progress_bar(cells, desc="parity scaling", enabled=progress):
-        mask = tuple(range(k)) if architecture == "masked" else None
-        steps = steps_to_learn(Parity(n, k=k), first_layer_mask=mask, hidden=hidden,
-                               n_models=n_models, lr=lr, batch_size=batch_size,
+    cells = [(n, a, shape) for n in ns for a in architectures for shape in shapes]
+    for n, architecture, (depth, layers) in progress_bar(cells, desc="parity scaling",
+                                                         enabled=progress):
+        mask = None if architecture == "fully connected" else tuple(range(k))
+        fan_in = n if architecture == "masked, variance 1/n" else None
+        steps = steps_to_learn(Parity(n, k=k), first_layer_mask=mask, first_layer_fan_in=fan_in,
+                               hidden=layers, n_models=n_models, lr=lr, batch_size=batch_size,
                                threshold=threshold, max_steps=max_steps, eval_every=eval_every,
-                               test_size=test_size, seed=offset_seed(seed, n))
-        records.append({"n": n, "k": k, "architecture": architecture,
+                               test_size=test_size, dtype=dtype, seed=offset_seed(seed, n))
+        records.append({"n": n, "k": k, "architecture": architecture, "depth": depth,
                         "steps": steps.tolist(), "median_steps": float(np.median(steps)),
                         "learned": float(np.isfinite(steps).mean())})
     return records
+
+
+# ---------------------------------------------------------------------------
+# Statistics of step counts: bootstrap intervals over seeds
+# ---------------------------------------------------------------------------
+
+
+def memorizer_accuracy(n: int, samples: float) -> float:
+    r"""Expected accuracy of a memorizer on a fresh input after ``samples`` uniform draws.
+
+    A learner that recalls the label of every input it has seen and guesses a balanced
+    target at random elsewhere is right with probability :math:`(1+p)/2`, where
+    :math:`p = 1-(1-2^{-n})^{N}` is the chance that a fresh uniform input was among the
+    N training draws. An accuracy well above this cannot come from memorization.
+    """
+    n = check_n(n)
+    samples = check_float(samples, "samples", low=0.0)
+    seen = -math.expm1(samples * math.log1p(-(2.0**-n)))
+    return (1.0 + seen) / 2.0
+
+
+def _steps_array(values, name: str) -> np.ndarray:
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a sequence of step counts, got str")
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a sequence of step counts") from err
+    if array.ndim != 1 or array.size < 2:
+        raise ValueError(f"{name} must be a 1-D sequence of at least 2 step counts, got shape "
+                         f"{array.shape}")
+    if np.isnan(array).any() or (array <= 0).any():
+        raise ValueError(f"{name} must hold positive step counts (inf for 'not learned')")
+    return array
+
+
+def _bootstrap_setup(level: float, n_boot: int, seed: int):
+    level = check_float(level, "level", low=0.0, high=1.0, low_open=True, high_open=True)
+    n_boot = check_int(n_boot, "n_boot", low=100, high=10**6)
+    seed = check_seed(seed, allow_generator=False)
+    return level, n_boot, np.random.default_rng(seed)
+
+
+def _percentiles(draws: np.ndarray, level: float) -> tuple[float, float]:
+    alpha = (1.0 - level) / 2.0
+    # "lower"/"higher" pick actual bootstrap values, so infinite draws stay infinite.
+    return (float(np.quantile(draws, alpha, method="lower")),
+            float(np.quantile(draws, 1.0 - alpha, method="higher")))
+
+
+def bootstrap_median_interval(steps, *, level: float = 0.95, n_boot: int = 4000,
+                              seed: int = 0) -> tuple[float, float, float]:
+    r"""Median of per-seed step counts with a percentile-bootstrap interval.
+
+    Resamples the M seeds with replacement ``n_boot`` times and returns
+    ``(median, low, high)``, low and high the :math:`(1\mp\mathrm{level})/2` quantiles of
+    the resampled medians. ``inf`` entries (not learned) are allowed and may make the
+    median or the upper end infinite.
+    """
+    steps = _steps_array(steps, "steps")
+    level, n_boot, rng = _bootstrap_setup(level, n_boot, seed)
+    index = rng.integers(0, steps.size, size=(n_boot, steps.size))
+    low, high = _percentiles(np.median(steps[index], axis=1), level)
+    return float(np.median(steps)), low, high
+
+
+def median_ratio_interval(a, b, *, paired: bool, level: float = 0.95, n_boot: int = 4000,
+                          seed: int = 0) -> tuple[float, float, float]:
+    r"""Ratio :math:`\mathrm{med}(a)/\mathrm{med}(b)` of median step counts, with a bootstrap interval.
+
+    ``paired=True`` (a and b from the same seeds, same length): the seeds are resampled
+    together, so each resample keeps the pairs; ``paired=False``: a and b are resampled
+    independently. Returns ``(ratio, low, high)``.
+    """
+    a, b = _steps_array(a, "a"), _steps_array(b, "b")
+    if not isinstance(paired, bool):
+        raise TypeError(f"paired must be True or False, got {type(paired).__name__}")
+    if paired and a.shape != b.shape:
+        raise ValueError(f"paired samples must have the same length, got {a.size} and {b.size}")
+    level, n_boot, rng = _bootstrap_setup(level, n_boot, seed)
+    index_a = rng.integers(0, a.size, size=(n_boot, a.size))
+    index_b = index_a if paired else rng.integers(0, b.size, size=(n_boot, b.size))
+    with np.errstate(invalid="ignore"):
+        ratios = np.median(a[index_a], axis=1) / np.median(b[index_b], axis=1)
+    ratios = np.where(np.isnan(ratios), np.inf, ratios)
+    low, high = _percentiles(ratios, level)
+    return float(np.median(a) / np.median(b)), low, high
+
+
+def _log_slope(ns: np.ndarray, medians: np.ndarray) -> np.ndarray:
+    """Least-squares slopes of log(medians) on log(ns), over the last axis (closed form)."""
+    u = np.log(ns) - np.log(ns).mean()
+    with np.errstate(invalid="ignore"):
+        logs = np.log(medians)
+        return (logs * u).sum(axis=-1) / (u * u).sum()
+
+
+def _arm_rows(records: list[dict], architecture: str, depth: int | None) -> list[dict]:
+    if not isinstance(records, list) or not records:
+        raise TypeError("records must be a non-empty list of parity_steps_experiment records")
+    rows = [r for r in records if r["architecture"] == architecture
+            and (depth is None or r.get("depth", 2) == depth)]
+    rows.sort(key=lambda r: r["n"])
+    if len({r["n"] for r in rows}) != len(rows) or len(rows) < 2:
+        raise ValueError(f"need one record per n, at two n at least, for architecture "
+                         f"{architecture!r} and depth {depth}; got {len(rows)} records")
+    return rows
+
+
+def _resampled_slopes(arms: list[list[dict]], n_boot: int, rng) -> list[np.ndarray]:
+    """Bootstrap slopes of several arms, the seeds resampled jointly across arms at each n."""
+    ns = np.array([r["n"] for r in arms[0]], dtype=float)
+    per_n = []
+    for i in range(len(ns)):
+        sizes = {len(arm[i]["steps"]) for arm in arms}
+        if len(sizes) != 1:
+            raise ValueError("paired arms must have the same number of seeds at every n")
+        size = sizes.pop()
+        per_n.append(rng.integers(0, size, size=(n_boot, size)))
+    out = []
+    for arm in arms:
+        medians = np.stack([np.median(np.asarray(arm[i]["steps"], dtype=float)[per_n[i]], axis=1)
+                            for i in range(len(ns))], axis=1)        # (n_boot, len(ns))
+        out.append(_log_slope(ns, medians))
+    return out
+
+
+def scaling_slope_interval(records: list[dict], architecture: str, *, depth: int | None = None,
+                           level: float = 0.95, n_boot: int = 4000,
+                           seed: int = 0) -> tuple[float, float, float]:
+    r"""Slope a of :math:`\log(\text{median steps}) = \log c + a\log n`, with a bootstrap interval.
+
+    The fit is least squares over the n of one architecture (and depth); the interval
+    resamples the seeds within each n (``n_boot`` times) and refits. Returns
+    ``(slope, low, high)``; a median of ``inf`` (most seeds not learned) gives an infinite
+    slope.
+    """
+    rows = _arm_rows(records, architecture, depth)
+    level, n_boot, rng = _bootstrap_setup(level, n_boot, seed)
+    ns = np.array([r["n"] for r in rows], dtype=float)
+    slope = float(_log_slope(ns, np.array([r["median_steps"] for r in rows])))
+    draws = _resampled_slopes([rows], n_boot, rng)[0]
+    draws = np.where(np.isnan(draws), np.inf, draws)
+    low, high = _percentiles(draws, level)
+    return slope, low, high
+
+
+def slope_difference_interval(records: list[dict], first: tuple[str, int | None],
+                              second: tuple[str, int | None], *, level: float = 0.95,
+                              n_boot: int = 4000, seed: int = 0) -> tuple[float, float, float]:
+    r"""Difference of the fitted slopes of two *paired* arms, with a paired bootstrap interval.
+
+    ``first`` and ``second`` are ``(architecture, depth)`` (depth None: any). The arms must
+    share the seeds at every n, as the arms of :func:`parity_steps_experiment` do: each
+    resample draws one set of seed indices per n and uses it for both arms. Returns
+    ``(slope_first - slope_second, low, high)``.
+    """
+    rows_a = _arm_rows(records, *first)
+    rows_b = _arm_rows(records, *second)
+    if [r["n"] for r in rows_a] != [r["n"] for r in rows_b]:
+        raise ValueError("the two arms must be measured at the same n")
+    level, n_boot, rng = _bootstrap_setup(level, n_boot, seed)
+    ns = np.array([r["n"] for r in rows_a], dtype=float)
+    slope = float(_log_slope(ns, np.array([r["median_steps"] for r in rows_a]))
+                  - _log_slope(ns, np.array([r["median_steps"] for r in rows_b])))
+    draws_a, draws_b = _resampled_slopes([rows_a, rows_b], n_boot, rng)
+    with np.errstate(invalid="ignore"):
+        draws = draws_a - draws_b
+    draws = np.where(np.isnan(draws), np.inf, draws)
+    low, high = _percentiles(draws, level)
+    return slope, low, high
 
 
 def depth_experiment(targets: dict[str, BooleanTarget], depths: Sequence[int] = (2, 3, 4), *,

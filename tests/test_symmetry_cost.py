@@ -75,13 +75,14 @@ def test_parity_steps_experiment_records():
     records = parity_steps_experiment((4, 6), k=1, n_models=2, hidden=(8,), max_steps=200,
                                         eval_every=10, test_size=128, progress=False)
     assert [(r["n"], r["architecture"]) for r in records] == [
-        (4, "fully connected"), (4, "masked"), (6, "fully connected"), (6, "masked")]
+        (4, "fully connected"), (4, "masked, variance 1/n"), (4, "masked"),
+        (6, "fully connected"), (6, "masked, variance 1/n"), (6, "masked")]
     for r in records:
-        assert r["k"] == 1 and len(r["steps"]) == 2
+        assert r["k"] == 1 and len(r["steps"]) == 2 and r["depth"] == 2
         assert r["median_steps"] == pytest.approx(float(np.median(r["steps"])))
         assert 0.0 <= r["learned"] <= 1.0
     slopes = figures.scaling_slopes(records)
-    assert set(slopes) <= {"fully connected", "masked"}
+    assert set(slopes) <= set(it.SCALING_ARCHITECTURES)
 
 
 @pytest.mark.parametrize("kwargs, error", [
