@@ -6,6 +6,7 @@ widgets in :mod:`inal_tutorial.widgets`, exercise checkers in
 :mod:`inal_tutorial.exercises`.
 """
 
+from ._glue import glue
 from .alignment import *  # noqa: F403
 from .boolean import *  # noqa: F403
 from .convnets import *  # noqa: F403
