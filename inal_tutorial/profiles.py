@@ -238,28 +238,102 @@ def _dual_kernel(activation: str, rho: np.ndarray, variance: float,
     act = ACTIVATIONS[activation]
     scale = math.sqrt(variance)
     z1 = torch.as_tensor(nodes, dtype=torch.float64)
+    first = act(scale * z1)[None, :, None]
+    rho = np.asarray(rho, dtype=np.float64)
     out = np.empty_like(rho)
-    for i, r in enumerate(rho):
+    step = max(1, (1 << 20) // quadrature_nodes**2)  # correlations per block of the grid
+    for start in range(0, rho.size, step):
+        r = torch.as_tensor(rho[start:start + step], dtype=torch.float64)[:, None, None]
         # X = s Z1, Y = s (r Z1 + sqrt(1 - r^2) Z2), Z1 and Z2 independent standard normal.
-        y = scale * (r * z1[:, None] + math.sqrt(max(1 - r * r, 0.0)) * z1[None, :])
-        values = act(scale * z1)[:, None] * act(y)
-        out[i] = float(weights @ values.numpy() @ weights)
+        y = scale * (r * z1[None, :, None] + (1 - r * r).clamp_min(0).sqrt() * z1[None, None, :])
+        values = (first * act(y)).numpy()
+        out[start:start + step] = (weights @ values) @ weights
     return out
 
 
-def _krawtchouk_table(n: int, max_degree: int) -> list[list[int]]:
-    r"""Exact integers :math:`K_k(d;n)=\sum_j(-1)^j\binom{d}{j}\binom{n-d}{k-j}`, k <= max_degree.
+def _binomial_weights(n: int) -> np.ndarray:
+    r"""The binomial probabilities :math:`\binom nd/2^n`, d = 0..n, each correctly rounded.
 
-    :math:`K_k(d;n)=\sum_{|S|=k}\chi_S(z)` for any z with d coordinates equal to -1. Built
-    with the three-term recurrence :math:`(k+1)K_{k+1}=(n-2d)K_k-(n-k+1)K_{k-1}`.
+    Exact integers, one correctly rounded int / int division each (subnormal or 0 where they
+    underflow, n > 1021): :math:`O(n^2)` bit operations, a few milliseconds at n = 4096.
     """
-    table = [[1] * (n + 1)]
-    if max_degree >= 1:
-        table.append([n - 2 * d for d in range(n + 1)])
-    for k in range(1, max_degree):
-        table.append([((n - 2 * d) * table[k][d] - (n - k + 1) * table[k - 1][d]) // (k + 1)
-                      for d in range(n + 1)])
-    return table
+    out = np.empty(n + 1)
+    total, count = 1 << n, 1
+    for d in range(n + 1):
+        out[d] = count / total
+        count = count * (n - d) // (d + 1)
+    return out
+
+
+#: Rows of normalized Krawtchouk values produced (and consumed) at a time.
+_KRAWTCHOUK_BLOCK = 64
+
+
+def _krawtchouk_blocks(n: int, max_degree: int, d: np.ndarray):
+    r"""Yield ``(ks, rows)`` with ``rows[i, j]`` :math:`=K_k(d_j;n)/\binom nk`, k = ``ks[i]``.
+
+    Every k in 0..max_degree is yielded once, in blocks of at most ``_KRAWTCHOUK_BLOCK``
+    rows. The normalized values :math:`y_k=K_k/\binom nk` lie in [-1, 1] and obey
+    :math:`(n-k)\,y_{k+1}=(n-2d)\,y_k-k\,y_{k-1}` (from
+    :math:`(k+1)K_{k+1}=(n-2d)K_k-(n-k+1)K_{k-1}`), which is run forward for k <= n/2 only,
+    where it is stable: from k = 0 it follows the dominant solution, and once d is inside the
+    oscillatory band :math:`|n-2d|<2\sqrt{k(n-k)}` it stays there. Degrees k > n/2 come from
+    the reflection :math:`y_{n-k}(d)=(-1)^d y_k(d)` (forward, the recurrence would follow the
+    recessive solution there and lose all accuracy). Cost :math:`O(\text{len}(d))` per degree;
+    :math:`y_k(n-d)=(-1)^k y_k(d)` holds exactly in floating point (the recurrence commutes
+    with negating :math:`n-2d`).
+    """
+    x = n - 2.0 * d
+    reflect = np.where(d % 2 == 0, 1.0, -1.0)
+    top = min(max_degree, n // 2)
+    prev = cur = None
+    for start in range(0, top + 1, _KRAWTCHOUK_BLOCK):
+        ks = np.arange(start, min(start + _KRAWTCHOUK_BLOCK, top + 1))
+        rows = np.empty((ks.size, d.size))
+        for i, k in enumerate(ks):
+            if k == 0:
+                new = np.ones(d.size)
+            elif k == 1:
+                new = x / n
+            else:
+                new = (x * cur - (k - 1) * prev) / (n - k + 1)
+            prev, cur = cur, new
+            rows[i] = new
+        yield ks, rows
+        mirrored = n - ks
+        keep = (mirrored <= max_degree) & (mirrored != ks)
+        if keep.any():
+            yield mirrored[keep], rows[keep] * reflect
+
+
+def _forced_zeros(activation: str, zero_bias: bool, size: int, *, zero_in_lattice: bool = False
+                  ) -> np.ndarray:
+    r"""Degrees k < ``size`` at which :math:`A_k(n)` vanishes identically.
+
+    Polynomials: k >= 2 for linear, k >= 3 for quadratic. With a zero bias, the symmetry
+    :math:`x\mapsto -x` (d -> n - d) leaves only the even part of the activation at even k and
+    its odd part at odd k: relu and gelu have odd part z/2 (zero at odd k >= 3), abs and
+    quadratic are even (odd k), sign, tanh and linear are odd (even k), sigmoid - 1/2 is odd
+    (even k >= 2). The sign activation is odd only off 0 (sign(0) = +1), so its zeros need
+    ``zero_in_lattice`` false.
+    """
+    k = np.arange(size)
+    mask = np.zeros(size, dtype=bool)
+    if activation == "linear":
+        mask |= k >= 2
+    if activation == "quadratic":
+        mask |= k >= 3
+    if zero_bias:
+        odd = k % 2 == 1
+        if activation in ("relu", "gelu"):
+            mask |= odd & (k >= 3)
+        elif activation in ("abs", "quadratic"):
+            mask |= odd
+        elif activation in ("tanh", "linear") or (activation == "sign" and not zero_in_lattice):
+            mask |= ~odd
+        elif activation == "sigmoid":
+            mask |= ~odd & (k >= 2)
+    return mask
 
 
 def gaussian_first_layer_profile(n: int, activation: str = "relu", bias: str = "gaussian",
@@ -284,22 +358,26 @@ def gaussian_first_layer_profile(n: int, activation: str = "relu", bias: str = "
               \frac{K_k(d;n)}{\binom nk}\,\kappa(\rho_d),
 
     with the Krawtchouk polynomial :math:`K_k(d;n)=\sum_j(-1)^j\binom dj\binom{n-d}{k-j}`.
-    No sampling and no enumeration of :math:`2^n` inputs: the cost is
-    :math:`O(n\cdot\text{max\_degree})` exact integer operations, so n in the hundreds
-    is cheap.
+    The normalized values :math:`y_k(d)=K_k(d;n)/\binom nk\in[-1,1]` are computed in
+    floating point by the three-term recurrence
+
+    .. math:: (n-k)\,y_{k+1}(d)=(n-2d)\,y_k(d)-k\,y_{k-1}(d),\qquad y_0=1,\ y_1=1-2d/n,
+
+    run forward for k <= n/2 (where it is stable) and reflected,
+    :math:`y_{n-k}(d)=(-1)^d\,y_k(d)`, above; the binomial weights :math:`\binom nd/2^n` are
+    correctly rounded from exact integers. No sampling, no enumeration of :math:`2^n` inputs
+    and no big-integer tables: the cost is :math:`O(n\cdot\text{max\_degree})` floating-point
+    operations (a few milliseconds at n = 1000) plus the n + 1 values of the dual kernel.
 
     Parameters
     ----------
     n : int
-        Input dimension, 1 <= n <= 4096, with
-        :math:`n(n+1)(\text{max\_degree}+1)\le` ``EXACT_PROFILE_COST`` (the exact
-        integer table costs about that many bit operations / 64: n <= 512 with the default
-        ``max_degree = n``, about 1.5 s; larger n with a smaller ``max_degree``).
+        Input dimension, 1 <= n <= 4096.
     activation : str
         Closed-form dual kernels for ``"relu"`` (arc-cosine kernel), ``"abs"``, ``"sign"``,
         ``"linear"``, ``"quadratic"``; the smooth ones (``"tanh"``, ``"sigmoid"``,
         ``"gelu"``) by two-dimensional Gauss–Hermite quadrature with ``quadrature_nodes``
-        nodes per axis.
+        nodes per axis (cost :math:`O(n\cdot\text{quadrature\_nodes}^2)`).
     bias : {"gaussian", "zero", "none"}
         The formula needs jointly Gaussian pre-activations; other bias laws raise
         ``ValueError`` (use :func:`first_layer_profile` for them).
@@ -308,6 +386,8 @@ def gaussian_first_layer_profile(n: int, activation: str = "relu", bias: str = "
     max_degree : int, optional
         Compute :math:`A_k` for k = 0..max_degree only (default n, which
         :meth:`FirstLayerProfile.inal` needs); ``values`` then has length ``max_degree + 1``.
+    quadrature_nodes : int
+        Gauss–Hermite nodes per axis for the smooth activations, in [8, 1000].
 
     Returns
     -------
@@ -315,7 +395,11 @@ def gaussian_first_layer_profile(n: int, activation: str = "relu", bias: str = "
         With ``exact=True`` and ``stderr`` zero. Values are exact up to floating-point
         rounding of the alternating sum, an absolute error of about
         :math:`10^{-16}(n+1)\,\mathbb{E}[\sigma(Z)^2]`: values below about
-        :math:`10^{-13}` (e.g. the full parity for n >= 30) are not resolved.
+        :math:`10^{-13}` (e.g. the full parity for n >= 30) are not resolved. Degrees where
+        :math:`A_k` vanishes identically are exactly 0: k >= 2 for linear, k >= 3 for
+        quadratic, and with zero bias the parity zeros (odd k >= 3 for relu and gelu, whose
+        odd part is z/2; odd k for abs and quadratic; even k for sign, tanh and linear; even
+        k >= 2 for sigmoid).
     """
     n = check_n(n)
     activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
@@ -325,49 +409,43 @@ def gaussian_first_layer_profile(n: int, activation: str = "relu", bias: str = "
                          f"formula, got {bias!r}: use first_layer_profile for other laws")
     bias_std = check_float(bias_std, "bias_std", low=0.0)
     max_degree = n if max_degree is None else check_int(max_degree, "max_degree", low=0, high=n)
-    _check_profile_cost(n, max_degree)
     quadrature_nodes = check_int(quadrature_nodes, "quadrature_nodes", low=8, high=1000)
     s2 = bias_std**2 if bias == "gaussian" else 0.0
     variance = 1.0 + s2
     d = np.arange(n + 1)
     kappa = _dual_kernel(activation, (1.0 - 2.0 * d / n + s2) / variance, variance,
                          quadrature_nodes)
-    weights = _degree_weights(n, max_degree)
-    values = np.array([math.fsum(row * kappa) for row in weights])
+    weighted = _binomial_weights(n) * kappa
+    values = np.empty(max_degree + 1)
+    for ks, rows in _krawtchouk_blocks(n, max_degree, d):
+        values[ks] = rows @ weighted
+    values[_forced_zeros(activation, s2 == 0.0, max_degree + 1)] = 0.0
     return FirstLayerProfile(n, values, np.zeros(max_degree + 1), True, activation, "gaussian",
                              bias, bias_std)
 
 
-#: Largest :math:`n(n+1)(\text{max\_degree}+1)` for the exact profiles
-#: (:func:`gaussian_first_layer_profile`, :func:`rademacher_first_layer_profile`): their
-#: table of exact big integers costs time about proportional to it (measured: 1.3-1.7 s at
-#: n = max_degree = 500, growing like n^3), so the default max_degree = n allows n <= 512.
-EXACT_PROFILE_COST = 512 * 513 * 513
+#: Largest :math:`(\text{max\_degree}+1)\cdot R\cdot P` for
+#: :func:`rademacher_first_layer_profile` with a smooth activation (tanh, sigmoid, gelu) and a
+#: Gaussian or uniform bias, where R is the number of binomial weights kept (about
+#: :math:`12\sqrt n`) and P the number of bias quadrature points (``nodes_per_piece`` per
+#: piece between consecutive kinks, about :math:`12\,\text{bias\_std}\sqrt n` pieces for a
+#: Gaussian bias): the time of that path is about proportional to it. Every other case costs
+#: :math:`O(n\cdot\text{max\_degree})` and has no limit beyond n <= 4096.
+EXACT_PROFILE_COST = 2**38
 
 
-def _check_profile_cost(n: int, max_degree: int) -> None:
-    cost = n * (n + 1) * (max_degree + 1)
+def _check_profile_cost(n: int, max_degree: int, kept: int, points: int) -> None:
+    cost = (max_degree + 1) * kept * points
     if cost > EXACT_PROFILE_COST:
-        largest = int((EXACT_PROFILE_COST // (n * (n + 1))) - 1)
+        largest = EXACT_PROFILE_COST // (kept * points) - 1
         hint = (f"max_degree must be at most {largest} for n = {n}" if largest >= 0
-                else "n is too large")
-        raise ValueError(f"n, max_degree too large for the exact profile: n * (n + 1) * "
-                         f"(max_degree + 1) must be at most {EXACT_PROFILE_COST} (a few "
-                         f"seconds; n <= 512 with the default max_degree = n), got n = {n}, "
-                         f"max_degree = {max_degree}: {hint}")
-
-
-def _degree_weights(n: int, max_degree: int) -> np.ndarray:
-    r"""Matrix :math:`\binom nd K_k(d;n)/(2^n\binom nk)`, k = 0..max_degree, d = 0..n.
-
-    Row k turns a function G(d) of the number d of -1 coordinates into the Fourier
-    coefficient at any |S| = k of the symmetric function :math:`x\mapsto G(d(x))`.
-    Exact integers, each entry correctly rounded by the int / int division.
-    """
-    binom_d = [math.comb(n, d) for d in range(n + 1)]
-    table = _krawtchouk_table(n, max_degree)
-    return np.array([[binom_d[d] * row[d] / (2**n * math.comb(n, k)) for d in range(n + 1)]
-                     for k, row in enumerate(table)])
+                else "lower n, bias_std or nodes_per_piece")
+        raise ValueError(
+            f"n, max_degree, nodes_per_piece, bias_std too large for the exact profile with a "
+            f"smooth activation and a continuous bias: (max_degree + 1) x binomial weights kept "
+            f"x bias points = {max_degree + 1} x {kept} x {points} = {cost} must be at most "
+            f"EXACT_PROFILE_COST = {EXACT_PROFILE_COST} (about a minute), got n = {n}, "
+            f"max_degree = {max_degree}: {hint}")
 
 
 def _bias_quadrature(bias: str, bias_std: float, breakpoints: np.ndarray,
@@ -395,6 +473,84 @@ def _bias_quadrature(bias: str, bias_std: float, breakpoints: np.ndarray,
     return points, lengths * density
 
 
+#: The activations that are polynomials of degree <= 2 on each side of 0: coefficients of
+#: z^0, z^1, z^2 for z >= 0 and for z < 0.
+_PIECEWISE_POLYNOMIAL = {
+    "relu": ((0.0, 1.0, 0.0), (0.0, 0.0, 0.0)),
+    "abs": ((0.0, 1.0, 0.0), (0.0, -1.0, 0.0)),
+    "sign": ((1.0, 0.0, 0.0), (-1.0, 0.0, 0.0)),
+    "linear": ((0.0, 1.0, 0.0), (0.0, 1.0, 0.0)),
+    "quadratic": ((0.0, 0.0, 1.0), (0.0, 0.0, 1.0)),
+}
+
+#: Binomial weights below this fraction of the largest are dropped where the Rademacher
+#: profile multiplies them by a dense table of neuron values (their total effect on a
+#: coefficient is below 1e-26 max|sigma|, far below rounding).
+_BINOMIAL_CUTOFF = 1e-30
+
+
+def _piecewise_profile(n: int, max_degree: int, activation: str, lattice: np.ndarray,
+                       binomial: np.ndarray, points: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    r""":math:`\sum_p \pi_p\,c_k(b_p)^2` for a piecewise polynomial activation, in
+    :math:`O(n\cdot\text{max\_degree})`.
+
+    For a bias b, the pre-activation :math:`z_d=\ell_d+b` is >= 0 exactly for the first
+    D(b) lattice points, so :math:`c_k(b)=\sum_d W_{kd}\,\sigma(\ell_d+b)` is a polynomial
+    in b whose coefficients are prefix sums of :math:`W_{kd}\ell_d^i` up to D(b). Points are
+    grouped by D; each group contributes its quadratic form in the moments of
+    :math:`b-m_D` (m_D the group's mean), so no cancellation comes from the expansion.
+    """
+    positive, negative = (np.array(c) for c in _PIECEWISE_POLYNOMIAL[activation])
+    # D(b) = #{d: l_d + b >= 0}; the lattice l_d decreases in d.
+    groups = np.searchsorted(-lattice, points, side="right")
+    used, inverse = np.unique(groups, return_inverse=True)
+    mass = np.bincount(inverse, weights=probs)
+    centre = np.bincount(inverse, weights=probs * points) / np.where(mass > 0, mass, 1.0)
+    offset = points - centre[inverse]
+    moments = np.stack([np.bincount(inverse, weights=probs * offset**r, minlength=used.size)
+                        for r in range(5)])  # (5, groups): sum of pi (b - m_D)^r
+    powers = np.stack([binomial * lattice**i for i in range(3)])  # (3, n + 1)
+    values = np.empty(max_degree + 1)
+    d = np.arange(n + 1)
+    for ks, rows in _krawtchouk_blocks(n, max_degree, d):
+        # prefix[i][:, D] = sum_{d < D} W_kd l_d^i,  total[i] = prefix[i][:, n + 1]
+        prefix = [np.concatenate([np.zeros((ks.size, 1)), np.cumsum(rows * p, axis=1)], axis=1)
+                  for p in powers]
+        below = [s[:, used] for s in prefix]
+        above = [s[:, -1:] - b for s, b in zip(prefix, below, strict=True)]
+        # sigma(l + b) = sum_j a_j (l + b)^j = sum_j a_j sum_i C(j, i) l^i b^(j-i),
+        # then b = m + t: coefficients of t^q, q = 0..2.
+        by_b = [np.zeros((ks.size, used.size)) for _ in range(3)]  # coefficient of b^q
+        for j in range(3):
+            for i in range(j + 1):
+                if positive[j] or negative[j]:
+                    by_b[j - i] += math.comb(j, i) * (positive[j] * below[i] +
+                                                      negative[j] * above[i])
+        by_t = [by_b[0] + centre * by_b[1] + centre**2 * by_b[2],
+                by_b[1] + 2 * centre * by_b[2], by_b[2]]
+        total = np.zeros((ks.size, used.size))
+        for q in range(3):
+            for r in range(3):
+                total += by_t[q] * by_t[r] * moments[q + r]
+        values[ks] = total.sum(1)
+    return values
+
+
+def _tabulated_profile(n: int, max_degree: int, activation: str, lattice: np.ndarray,
+                       binomial: np.ndarray, points: np.ndarray, probs: np.ndarray,
+                       keep: np.ndarray) -> np.ndarray:
+    r""":math:`\sum_p \pi_p\,c_k(b_p)^2` from a table of neuron values
+    :math:`\sigma(\ell_d+b_p)`, for the lattice points ``keep``."""
+    act = ACTIVATIONS[activation]
+    d = np.arange(n + 1)[keep]
+    table = act(torch.as_tensor(lattice[keep, None] + points[None, :], dtype=torch.float64))
+    table = binomial[keep, None] * table.numpy()  # (kept, points)
+    values = np.empty(max_degree + 1)
+    for ks, rows in _krawtchouk_blocks(n, max_degree, d):
+        values[ks] = (rows @ table) ** 2 @ probs
+    return values
+
+
 def rademacher_first_layer_profile(n: int, activation: str = "relu", bias: str = "gaussian",
                                    bias_std: float = 1.0, *, max_degree: int | None = None,
                                    nodes_per_piece: int = 24) -> FirstLayerProfile:
@@ -402,29 +558,42 @@ def rademacher_first_layer_profile(n: int, activation: str = "relu", bias: str =
 
     With :math:`w=s/\sqrt n`, :math:`s\in\{\pm1\}^n`, the neuron
     :math:`\sigma(w\cdot x+b)` depends on x only through the number d of coordinates where
-    :math:`s_ix_i=-1`, since :math:`w\cdot x=(n-2d)/\sqrt n`. Its Fourier coefficients are
-    those of a symmetric function, up to the sign :math:`\chi_S(s)`:
+    :math:`s_ix_i=-1`, since :math:`w\cdot x=\ell_d=(n-2d)/\sqrt n`. Its Fourier
+    coefficients are those of a symmetric function, up to the sign :math:`\chi_S(s)`:
 
-    .. math:: \hat\sigma_{w,b}(S)=\chi_S(s)\sum_{d=0}^n\frac{\binom nd}{2^n}
-              \frac{K_k(d;n)}{\binom nk}\,\sigma\Big(\frac{n-2d}{\sqrt n}+b\Big),
-              \qquad A_k(n)=\mathbb{E}_b\big[\hat\sigma_{w,b}(S)^2\big],
+    .. math:: \hat\sigma_{w,b}(S)=\chi_S(s)\,c_k(b),\qquad
+              c_k(b)=\sum_{d=0}^n\frac{\binom nd}{2^n}
+              \frac{K_k(d;n)}{\binom nk}\,\sigma(\ell_d+b),
+              \qquad A_k(n)=\mathbb{E}_b\big[c_k(b)^2\big],
 
-    with the Krawtchouk polynomial :math:`K_k(d;n)` (see
-    :func:`gaussian_first_layer_profile`). For k = n this is the n-th finite difference of
-    :math:`\sigma` on the lattice of step :math:`2/\sqrt n`. The signs s drop out, so only
-    the bias is random; its expectation is a quadrature: exact for zero and Rademacher
-    biases, Gauss–Legendre with ``nodes_per_piece`` nodes between consecutive kinks
-    :math:`b=-(n-2d)/\sqrt n` for Gaussian (truncated at :math:`\pm12` standard deviations)
-    and uniform biases, which is exact to rounding for the piecewise linear activations
-    (relu, abs, sign) and very accurate for smooth ones.
+    with the Krawtchouk polynomial :math:`K_k(d;n)`, computed as in
+    :func:`gaussian_first_layer_profile` (normalized three-term recurrence for k <= n/2,
+    reflection above, correctly rounded binomial weights). For k = n this is the n-th
+    finite difference of :math:`\sigma` on the lattice of step :math:`2/\sqrt n`. The signs
+    s drop out, so only the bias is random; its expectation is a quadrature: exact for zero
+    and Rademacher biases, Gauss–Legendre with ``nodes_per_piece`` nodes between
+    consecutive kinks :math:`b=-\ell_d` for Gaussian (truncated at :math:`\pm12` standard
+    deviations) and uniform biases, which is exact to rounding for the piecewise linear
+    activations (relu, abs, sign) and very accurate for smooth ones.
+
+    Cost: :math:`O(n\cdot\text{max\_degree})` for a zero or Rademacher bias, and for the
+    activations that are polynomial on each side of 0 (relu, abs, sign, linear, quadratic)
+    whatever the bias: there :math:`c_k(b)` is, between consecutive kinks, a polynomial in
+    b whose coefficients are prefix sums over d, so each degree costs O(n) plus the number
+    of quadrature points (a few milliseconds per hundred degrees at n = 4096). For a smooth
+    activation (tanh, sigmoid, gelu) with a Gaussian or uniform bias, the neuron is
+    tabulated at every lattice point whose binomial weight is at least ``1e-30`` times the
+    largest (about :math:`12\sqrt n` of them) and every quadrature point (about
+    :math:`12\,\text{bias\_std}\sqrt n` pieces of ``nodes_per_piece`` points for a Gaussian
+    bias): :math:`O(\text{max\_degree}\cdot n\cdot\text{bias\_std}\cdot\text{nodes\_per\_piece})`.
 
     Parameters
     ----------
     n : int
-        Input dimension, 1 <= n <= 4096 (cost :math:`O(n^2\cdot\text{nodes})` per degree),
-        with :math:`n(n+1)(\text{max\_degree}+1)\le` ``EXACT_PROFILE_COST`` as in
-        :func:`gaussian_first_layer_profile` (n <= 512 with the default ``max_degree = n``)
-        and the neuron table ``(n + 1) x bias points`` within the tensor-size cap.
+        Input dimension, 1 <= n <= 4096. For a smooth activation with a Gaussian or uniform
+        bias, (max_degree + 1) x kept binomial weights x bias points must be at most
+        ``EXACT_PROFILE_COST`` (about a minute; n = 4096 with a N(0, 1) bias fits) and the
+        table of neuron values within the tensor-size cap.
     activation : str
         One of :data:`~inal_tutorial.networks.ACTIVATIONS`.
     bias, bias_std
@@ -432,12 +601,17 @@ def rademacher_first_layer_profile(n: int, activation: str = "relu", bias: str =
         :class:`~inal_tutorial.networks.MLPEnsemble`.
     max_degree : int, optional
         Compute k = 0..max_degree only (default n).
+    nodes_per_piece : int
+        Gauss–Legendre nodes per piece for Gaussian and uniform biases, in [2, 200].
 
     Returns
     -------
     FirstLayerProfile
         With ``exact=True`` and ``stderr`` zero (absolute rounding error about
-        :math:`10^{-16}(n+1)\max|\sigma|` on the lattice).
+        :math:`10^{-16}(n+1)\max|\sigma|` on the lattice). Degrees where :math:`A_k`
+        vanishes identically are exactly 0: k >= 2 for linear, k >= 3 for quadratic, and with
+        zero bias the parity zeros as in :func:`gaussian_first_layer_profile` (for sign only
+        when n is odd: sign(0) = +1 breaks its oddness on the lattice of even n).
     """
     n = check_n(n)
     activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
@@ -445,17 +619,25 @@ def rademacher_first_layer_profile(n: int, activation: str = "relu", bias: str =
     bias_std = check_float(bias_std, "bias_std", low=0.0)
     max_degree = n if max_degree is None else check_int(max_degree, "max_degree", low=0, high=n)
     nodes_per_piece = check_int(nodes_per_piece, "nodes_per_piece", low=2, high=200)
-    _check_profile_cost(n, max_degree)
-    if bias in ("gaussian", "uniform") and bias_std > 0.0:
-        # At most n + 2 pieces between the kinks, nodes_per_piece points each.
-        check_size({"n + 1": n + 1, "nodes_per_piece x (n + 2)": nodes_per_piece * (n + 2)},
-                   what="the table of neuron values")
     lattice = (n - 2.0 * np.arange(n + 1)) / math.sqrt(n)  # w.x for d = 0..n
+    binomial = _binomial_weights(n)
+    # At most n + 2 pieces between the kinks, nodes_per_piece points each.
     points, probs = _bias_quadrature(bias, bias_std, -lattice, nodes_per_piece)
-    act = ACTIVATIONS[activation]
-    neuron = act(torch.as_tensor(lattice[:, None] + points[None, :], dtype=torch.float64)).numpy()
-    coefficients = _degree_weights(n, max_degree) @ neuron  # (max_degree + 1, bias points)
-    values = coefficients**2 @ probs
+    continuous = bias in ("gaussian", "uniform") and bias_std > 0.0
+    if continuous and activation in _PIECEWISE_POLYNOMIAL:
+        values = _piecewise_profile(n, max_degree, activation, lattice, binomial, points, probs)
+    else:
+        keep = (binomial >= _BINOMIAL_CUTOFF * binomial.max() if continuous
+                else np.ones(n + 1, dtype=bool))
+        kept = int(keep.sum())
+        _check_profile_cost(n, max_degree, kept, points.size)
+        check_size({"binomial weights kept": kept, "bias points": points.size},
+                   what="the table of neuron values")
+        values = _tabulated_profile(n, max_degree, activation, lattice, binomial, points, probs,
+                                    keep)
+    zero_bias = bias in ("zero", "none") or bias_std == 0.0
+    values[_forced_zeros(activation, zero_bias, max_degree + 1,
+                         zero_in_lattice=n % 2 == 0)] = 0.0
     return FirstLayerProfile(n, values, np.zeros(max_degree + 1), True, activation, "rademacher",
                              bias, bias_std)
 

@@ -183,3 +183,29 @@ def test_independent_inputs_ignored_when_exact():
     a = it.estimate_inal(f, net)
     b = it.estimate_inal(f, net, independent_inputs=True)
     np.testing.assert_array_equal(a.per_init, b.per_init)
+
+
+# --- Beyond the former size limit (issue 18: O(n^2) recurrences instead of big integers) ---
+
+@pytest.mark.parametrize("activation, bias, second_moment", [
+    ("sign", "zero", 1.0),
+    ("sign", "rademacher", 1.0),
+    ("relu", "gaussian", 1.0),      # E relu(l + b)^2 = E (l + b)^2 / 2, l and b symmetric
+    ("abs", "uniform", 2.0),
+])
+def test_rademacher_profile_parseval_at_large_n(activation, bias, second_moment):
+    """sum_k C(n,k) A_k = E sigma^2 at n = 1000: C(1000, 500) ~ 1e299 multiplies A_500, so
+    this checks every degree to full relative precision, not only the large values."""
+    n = 1000
+    values = it.rademacher_first_layer_profile(n, activation, bias, 1.0).values
+    total = math.fsum(math.comb(n, k) * float(values[k]) for k in range(n + 1))
+    assert total == pytest.approx(second_moment, rel=1e-12)
+
+
+def test_gaussian_profile_constants_at_large_n():
+    """n^k A_k(n) -> E_b[c_k(b)^2] = 0.333, 0.092, 0.031 (relu, N(0, 1) bias), at n = 4096."""
+    n = 4096
+    values = it.gaussian_first_layer_profile(n).values
+    scaled = [n**k * values[k] for k in (1, 2, 3)]
+    np.testing.assert_allclose(scaled, [1 / 3, 0.0919, 0.0306], rtol=2e-3)
+    assert np.all(np.isfinite(values)) and abs(values[n]) < 1e-15
