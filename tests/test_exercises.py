@@ -339,15 +339,31 @@ def test_check_maj3_degree_profile_messages():
 def test_check_orbit_cp_against_the_package_and_monte_carlo():
     weights = [0.0, 0.75, 0.0, 0.25]
     cp6 = 0.75**2 / 6 + 0.25**2 / 20
-    assert projects.check_orbit_cp(cp6, weights, 6)
+    assert projects.check_orbit_cp(cp6, 6)
+    assert projects.check_orbit_cp(0.25, 3)
     assert math.isclose(it.orbit_cp_from_profile(weights, 6), cp6)
     mc = it.orbit_cross_predictability(it.Embedded(it.Majority(3), 6), method="monte_carlo",
                                        n_samples=2000, seed=1)
     assert abs(mc.value - cp6) < 4 * mc.stderr
-    assert "must be squared" in projects.check_orbit_cp(0.75 / 6 + 0.25 / 20, weights, 6).message
-    assert "divided by C(n, k)" in projects.check_orbit_cp(0.625, weights, 6).message
+    assert "must be squared" in projects.check_orbit_cp(0.75 / 6 + 0.25 / 20, 6).message
+    assert "divided by C(n, k)" in projects.check_orbit_cp(0.625, 6).message
     squared = 0.75**2 / 36 + 0.25**2 / 400
-    assert "not by its square" in projects.check_orbit_cp(squared, weights, 6).message
+    assert "not by its square" in projects.check_orbit_cp(squared, 6).message
+
+
+def test_check_orbit_cp_does_not_trust_the_students_profile():
+    # The CP of a wrong profile (W^1 = 1: a dictator) must not pass for Maj_3.
+    wrong = it.orbit_cp_from_profile([0.0, 1.0, 0.0, 0.0], 6)
+    assert math.isclose(wrong, 1 / 6)
+    assert not projects.check_orbit_cp(wrong, 6)
+    # ... but it is right for the dictator itself.
+    assert projects.check_orbit_cp(wrong, 6, it.Parity(1, [0]))
+    parity2 = it.Parity(4, k=2)
+    assert projects.check_orbit_cp(1 / math.comb(8, 2), 8, parity2)
+    with pytest.raises(ValueError, match="smaller than"):
+        projects.check_orbit_cp(0.1, 2)
+    with pytest.raises(TypeError, match="int"):
+        projects.check_orbit_cp(0.1, 6.0)
 
 
 def test_check_counting_bound_matches_the_package():
@@ -373,9 +389,24 @@ def test_check_quadratic_degrees_against_the_profile():
     positive = [k for k, a in enumerate(profile.values) if a > 1e-12]
     assert positive == [0, 1, 2]
     assert projects.check_quadratic_degrees(positive, 6)
+    assert not projects.check_quadratic_degrees(positive, 6, bias=False)
     assert "2b(w.x) is linear" in projects.check_quadratic_degrees([0, 2], 6).message
     assert "x_i^2 = 1" in projects.check_quadratic_degrees([2], 6).message
     assert "collection of degree" in projects.check_quadratic_degrees("012", 6).message
+
+
+def test_check_quadratic_degrees_without_bias():
+    profile = it.first_layer_profile(6, "quadratic", "gaussian", "zero", n_neurons=50)
+    positive = [k for k, a in enumerate(profile.values) if a > 1e-12]
+    assert positive == [0, 2]
+    assert projects.check_quadratic_degrees(positive, 6, bias=False)
+    assert not projects.check_quadratic_degrees(positive, 6)
+    assert "b = 0" in projects.check_quadratic_degrees([0, 1, 2], 6, bias=False).message
+    assert "x_i^2 = 1" in projects.check_quadratic_degrees([2], 6, bias=False).message
+    with pytest.raises(TypeError, match="bias"):
+        projects.check_quadratic_degrees([0, 2], 6, bias="zero")
+    with pytest.raises(ValueError, match="at least 2"):
+        projects.check_quadratic_degrees([0], 1)
 
 
 # --- the explorers page's checkers ------------------------------------------------------------

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from ..boolean import Majority, truth_table
-from ..fourier import walsh_coefficients
+from ..boolean import BooleanTarget, Majority, truth_table
+from ..fourier import degree_profile, walsh_coefficients
 from ..sq import orbit_cp_from_profile
 from ._feedback import Feedback, as_numeric, check_close, check_subset
 
@@ -67,14 +67,30 @@ def check_maj3_degree_profile(weights) -> Feedback:
     })
 
 
-def check_orbit_cp(value, profile, n: int) -> Feedback:
-    r"""The cross-predictability of the signed-permutation orbit of f on n bits.
+def check_orbit_cp(value, n: int, target: BooleanTarget | None = None) -> Feedback:
+    r"""The cross-predictability of the signed-permutation orbit of a target on n bits.
 
-    :math:`\mathrm{CP}=\sum_kW^k(f)^2/\binom nk`, from the degree profile ``profile`` =
-    :math:`(W^0,\dots,W^d)` of f (read from d <= n of the n bits).
+    :math:`\mathrm{CP}=\sum_kW^k(f)^2/\binom nk`, where f is ``target`` (default
+    :math:`\mathrm{Maj}_3`) read from the first of the n bits. The degree profile
+    :math:`W^k(f)` is computed here from the target's truth table, never taken from the
+    student, so a wrong profile cannot make a wrong CP pass.
+
+    Parameters
+    ----------
+    value : float
+        The student's CP.
+    n : int
+        The number of input bits, at least the number of bits of ``target``.
+    target : BooleanTarget, optional
+        The function whose orbit is meant; default ``Majority(3)``.
     """
-    weights = np.asarray(profile, dtype=np.float64)
+    target = Majority(3) if target is None else target
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"n must be an int, got {type(n).__name__}")
     n = int(n)
+    if n < target.n:
+        raise ValueError(f"n = {n} is smaller than the target's {target.n} bits")
+    weights = degree_profile(truth_table(target)).double().numpy()
     ks = np.arange(weights.size)
     binomials = np.array([math.comb(n, int(k)) for k in ks], dtype=np.float64)
     expected = orbit_cp_from_profile(weights, n)
@@ -115,23 +131,45 @@ def check_embedded_parity_cp(value, n: int) -> Feedback:
     })
 
 
-def check_quadratic_degrees(degrees, n: int) -> Feedback:
-    r"""The degrees k with :math:`A_k(n)>0` for the quadratic activation with a Gaussian bias.
+def check_quadratic_degrees(degrees, n: int, bias: bool = True) -> Feedback:
+    r"""The degrees k with :math:`A_k(n)>0` for the quadratic activation.
 
-    :math:`(w\cdot x+b)^2=\sum_{i\ne j}w_iw_jx_ix_j+2b\,w\cdot x+b^2+\|w\|^2`: degrees 0, 1, 2.
+    :math:`(w\cdot x+b)^2=\sum_{i\ne j}w_iw_jx_ix_j+2b\,w\cdot x+b^2+\|w\|^2`: degrees 0,
+    1, 2 with a (Gaussian) bias; without bias (:math:`b=0`) the linear term vanishes and the
+    degrees are 0 and 2.
+
+    Parameters
+    ----------
+    degrees : collection of int
+        The student's set of degrees.
+    n : int
+        The number of input bits (at least 2).
+    bias : bool
+        Whether the neuron has a nondegenerate bias b (``bias="gaussian"``) or none
+        (``bias="zero"``).
     """
+    if not isinstance(bias, (bool, np.bool_)):
+        raise TypeError(f"bias must be True or False, got {bias!r}")
     n = int(n)
+    if n < 2:
+        raise ValueError(f"n must be at least 2, got {n}")
     got = as_numeric(list(degrees) if not isinstance(degrees, (str, bytes)) and
                      hasattr(degrees, "__iter__") else degrees, "the degrees")
-    result = check_subset(degrees, [0, 1, 2], f"the set of degrees with A_k({n}) > 0", n=n + 1,
+    expected = [0, 1, 2] if bias else [0, 2]
+    setting = "with a bias" if bias else "without bias"
+    result = check_subset(degrees, expected,
+                          f"the set of degrees with A_k({n}) > 0 ({setting})", n=n + 1,
                           item="degree")
     if result.ok or isinstance(got, Feedback):
         return result
     found = {int(k) for k in np.ravel(got)}
-    if found == {0, 2}:
+    if bias and found == {0, 2}:
         return Feedback(False, f"{result.message} Hint: with a bias b the cross term 2b(w.x) "
                                "is linear in x.")
-    if found == {2}:
+    if not bias and found == {0, 1, 2}:
+        return Feedback(False, f"{result.message} Hint: without bias the only term linear in "
+                               "x is 2b(w.x), and b = 0.")
+    if found in ({2}, {1, 2}):
         return Feedback(False, f"{result.message} Hint: expand (w.x + b)^2 and use x_i^2 = 1: "
                                "which terms are constant?")
     return result
