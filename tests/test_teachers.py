@@ -361,3 +361,69 @@ def test_expected_teacher_spectrum_is_the_neuron_spectrum():
         teachers = figures.teacher_spectra(6, 8, 400, law, seed=2).mean(axis=0)
         neuron = figures.neuron_spectrum(6, law, n_neurons=4000, seed=3)
         assert np.allclose(teachers[:2], neuron[:2], rtol=0.1), law
+
+
+@pytest.mark.parametrize("distribution", INPUT_DISTRIBUTIONS)
+def test_preactivation_kurtosis_matches_monte_carlo(distribution):
+    w = torch.randn(4, 10, generator=it.make_generator(5), dtype=torch.float64)
+    exact = it.preactivation_kurtosis(w, distribution, sparsity=2)
+    x = it.sample_teacher_inputs(10, 400_000, distribution, sparsity=2, seed=6,
+                                 dtype=torch.float64)
+    z = x @ w.T
+    measured = (z.pow(4).mean(0) / z.square().mean(0).square()).numpy()
+    assert np.allclose(measured, exact, atol=0.05), (measured, exact)
+
+
+def test_preactivation_kurtosis_reference_values_and_errors():
+    # One non-zero weight: r = 1; hypercube 3 - 2 = 1; sparse n/K (the coordinate's own).
+    w = torch.zeros(1, 6, dtype=torch.float64)
+    w[0, 2] = 1.5
+    assert np.allclose(it.preactivation_kurtosis(w, "hypercube"), 1.0)
+    assert np.allclose(it.preactivation_kurtosis(w, "sparse", sparsity=2), 3.0)
+    assert np.allclose(it.preactivation_kurtosis(w, "gaussian"), 3.0)
+    # K = n: the sparse law is the hypercube.
+    v = torch.randn(3, 5, generator=it.make_generator(0), dtype=torch.float64)
+    assert np.allclose(it.preactivation_kurtosis(v, "sparse", sparsity=5),
+                       it.preactivation_kurtosis(v, "hypercube"))
+    with pytest.raises(ValueError):
+        it.preactivation_kurtosis(torch.zeros(2, 3), "hypercube")
+    with pytest.raises(ValueError):
+        it.preactivation_kurtosis(v, "sparse", sparsity=6)
+    with pytest.raises(ValueError):
+        it.preactivation_kurtosis(v, "cauchy")
+
+
+def test_hypercube_degree_one_share_matches_the_exact_profile():
+    teachers = TeacherNetwork(8, 6, 3, law="uniform", seed=4)
+    profile = teachers.hypercube_degree_profile().numpy()
+    exact = profile[:, 1] / profile[:, 1:].sum(axis=1)
+    estimate = teachers.hypercube_degree_one_share(200_000, seed=1)
+    assert estimate.shape == (3,)
+    assert np.allclose(estimate, exact, atol=0.02), (estimate, exact)
+    with pytest.raises(ValueError):
+        teachers.hypercube_degree_one_share(1)
+
+
+def test_spectrum_figure_with_error_bars_and_affine_ceiling():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from inal_tutorial.figures import natural_weights as figures
+
+    spectra = figures.teacher_spectra(5, 4, 3, "gaussian", seed=0)
+    values, stderr = figures.neuron_spectrum(5, "gaussian", n_neurons=200, seed=1,
+                                             with_stderr=True)
+    assert values.shape == stderr.shape == (5,) and np.all(stderr > 0)
+    assert np.allclose(values, figures.neuron_spectrum(5, "gaussian", n_neurons=200, seed=1))
+    fig = figures.plot_teacher_spectrum({"gaussian": spectra}, {"gaussian": values},
+                                        {"gaussian": stderr})
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert "range over teachers" in labels
+    records = [{"law": "gaussian", "distribution": "hypercube", "n_train": size,
+                "n_unseen": 90, "n_test": 100, "test_r2": np.full(3, 0.9),
+                "train_r2": np.full(3, 0.95), "linear_r2": np.full(3, 0.8)}
+               for size in (100, 400)]
+    fig = figures.plot_student_fits(records, affine_ceiling={"gaussian": 0.81})
+    ys = [line.get_ydata()[0] for line in fig.axes[0].get_lines() if line.get_linestyle() == ":"]
+    assert ys == [0.81]
+    matplotlib.pyplot.close("all")

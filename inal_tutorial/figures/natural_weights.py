@@ -5,8 +5,8 @@ asserts on; the functions here draw them, and the registered ``build`` composes 
 
 * ``"small"`` (the chapter): 8 teachers per weight law on n = 20 inputs with 32 hidden
   neurons, one student per teacher trained on 500 and 4 000 examples for 2 500 SGD steps
-  (about 25 s on one core); the spectrum of 16 teachers on n = 12 bits against that of
-  one random neuron;
+  (about 20 s of CPU time on one core); the spectrum of 16 teachers on n = 12 bits
+  against that of one random neuron, and the share of degrees 1-2 at n = 10 to 16;
 * ``"large"``: n = 40, 16 teachers per weight law with 64 neurons, 2 students per teacher,
   1 000 to 16 000 examples, 10 000 steps (several minutes); the spectrum of 64 teachers on
   n = 16 bits.
@@ -58,7 +58,7 @@ def teacher_spectra(n: int, width: int, n_teachers: int, law: str, seed: int = 0
 
 
 def neuron_spectrum(n: int, law: str, bias_std: float = 0.5, n_neurons: int = 1000,
-                    seed: int = 0) -> np.ndarray:
+                    seed: int = 0, *, with_stderr: bool = False):
     r"""Expected Fourier weights of one random hidden neuron, :math:`\binom nk A_k(n)` for k = 1..n.
 
     :math:`A_k(n)=\mathbb{E}_{w,b}[\hat\sigma_{w,b}(S)^2]` (:math:`|S|=k`) is the first-layer
@@ -67,17 +67,28 @@ def neuron_spectrum(n: int, law: str, bias_std: float = 0.5, n_neurons: int = 10
     inputs). Because a teacher's output weights are independent with mean 0, the cross terms
     between neurons vanish in expectation and a teacher's *expected* degree profile is
     exactly this one (up to the factor :math:`m\,\mathbb{E}[a_j^2] = 1`).
+
+    With ``with_stderr=True`` returns ``(values, stderr)``, the second the Monte Carlo
+    standard errors :math:`\binom nk\,\mathrm{se}(A_k)`.
     """
     profile = first_layer_profile(n, "relu", law, law, bias_std, n_neurons=n_neurons, seed=seed)
-    return np.array([math.comb(n, k) * profile.values[k] for k in range(1, n + 1)])
+    scale = np.array([math.comb(n, k) for k in range(1, n + 1)], dtype=float)
+    values = scale * np.asarray(profile.values[1:], dtype=float)
+    if with_stderr:
+        return values, scale * np.asarray(profile.stderr[1:], dtype=float)
+    return values
 
 
 def plot_teacher_spectrum(spectra: dict[str, np.ndarray],
-                          predicted: dict[str, np.ndarray] | None = None):
+                          predicted: dict[str, np.ndarray] | None = None,
+                          predicted_stderr: dict[str, np.ndarray] | None = None):
     r"""Fraction of variance by degree (log scale): bars for the teachers, dots for one neuron.
 
     Bars: :math:`\overline{W^k}/\sum_{k'}\overline{W^{k'}}` with the mean over teachers;
-    markers: the same fraction for :func:`neuron_spectrum`, when given.
+    black whiskers: the smallest and largest per-teacher fraction
+    :math:`W^k(f_t)/\mathrm{Var}(f_t)`; grey markers: the same fraction for
+    :func:`neuron_spectrum`, when given, with error bars of two Monte Carlo standard
+    errors when ``predicted_stderr`` is given.
     """
     laws = list(spectra)
     n = spectra[laws[0]].shape[1]
@@ -89,9 +100,17 @@ def plot_teacher_spectrum(spectra: dict[str, np.ndarray],
         x = degrees + (i - (len(laws) - 1) / 2) * width
         ax.bar(x, np.where(mean > 0, mean / mean.sum(), np.nan), width * 0.9, color=colour,
                label=f"{law} weights: {spectra[law].shape[0]} teachers")
+        per_teacher = spectra[law] / spectra[law].sum(axis=1, keepdims=True)
+        ax.vlines(x, per_teacher.min(axis=0), per_teacher.max(axis=0), color="black",
+                  lw=0.8, label="range over teachers" if i == 0 else None)
         if predicted is not None and law in predicted:
-            ax.plot(x, predicted[law] / predicted[law].sum(), "o", ms=4, color="#808080",
-                    label="one random neuron" if i == 0 else None)
+            total = predicted[law].sum()
+            err = None
+            if predicted_stderr is not None and law in predicted_stderr:
+                err = 2 * predicted_stderr[law] / total
+            ax.errorbar(x, predicted[law] / total, yerr=err, fmt="o", ms=4, color="#808080",
+                        capsize=2, lw=0.8,
+                        label="one random neuron (± 2 s.e.)" if i == 0 else None)
     ax.set_yscale("log")
     ax.set_xticks(degrees)
     ax.set_xlabel("degree k")
@@ -101,13 +120,17 @@ def plot_teacher_spectrum(spectra: dict[str, np.ndarray],
     return fig
 
 
-def plot_student_fits(records: list[dict]):
+def plot_student_fits(records: list[dict], affine_ceiling: dict[str, float] | None = None):
     r"""Test :math:`R^2` of the students against the training-set size, one panel per weight law.
 
     Small dots: one per teacher (its student's :math:`R^2` on the unseen test inputs);
     solid line with error bars: the mean over teachers with its 95% percentile-bootstrap
     interval (:func:`~inal_tutorial.teachers.teacher_interval`); dashed: the mean affine
-    least-squares fit on the same data, in the same colour.
+    least-squares fit on the same data, in the same colour. ``affine_ceiling`` (weight law
+    to a number), when given, is drawn as a grey dotted line: the mean over teachers of the
+    degree-1 share :math:`W^1/\mathrm{Var}` on the hypercube
+    (:meth:`~inal_tutorial.teachers.TeacherNetwork.hypercube_degree_one_share`), the
+    population :math:`R^2` of the best affine predictor under hypercube inputs.
     """
     laws = [law for law in TEACHER_LAWS if any(r["law"] == law for r in records)]
     fig, axes = plt.subplots(1, len(laws), figsize=(4.2 * len(laws) + 0.8, 4.4), sharey=True,
@@ -131,6 +154,9 @@ def plot_student_fits(records: list[dict]):
                         marker="o", color=colour, capsize=3, label=f"student, {distribution}")
             ax.plot(sizes, [np.mean(r["linear_r2"]) for r in rows], ls="--", color=colour,
                     lw=1.2, alpha=0.8, label=f"affine fit, {distribution}")
+        if affine_ceiling is not None and law in affine_ceiling:
+            ax.axhline(affine_ceiling[law], ls=":", color="#808080", lw=1.2,
+                       label="affine ceiling, hypercube (W^1/Var)")
         ax.set_xscale("log")
         ax.set_xticks(sizes_all, [str(size) for size in sizes_all])
         ax.minorticks_off()
@@ -144,6 +170,7 @@ def plot_student_fits(records: list[dict]):
     by_label = dict(zip(labels, handles, strict=True))
     order = [f"{kind}, {d}" for d in INPUT_DISTRIBUTIONS for kind in ("student", "affine fit")
              if f"{kind}, {d}" in by_label]
+    order += [label for label in by_label if label.startswith("affine ceiling")]
     fig.legend([by_label[k] for k in order], order, loc="outside lower center", ncol=3,
                fontsize=9)
     return fig
@@ -167,5 +194,8 @@ def build_teacher_spectrum(scale: str = "small", seed: int = 0):
     scale = check_choice(scale, "scale", SCALES)
     settings = SPECTRUM_SETTINGS[scale]
     spectra = {law: teacher_spectra(**settings, law=law, seed=seed) for law in TEACHER_LAWS}
-    predicted = {law: neuron_spectrum(settings["n"], law, seed=seed + 1) for law in TEACHER_LAWS}
-    return plot_teacher_spectrum(spectra, predicted)
+    predicted, stderr = {}, {}
+    for law in TEACHER_LAWS:
+        predicted[law], stderr[law] = neuron_spectrum(settings["n"], law, seed=seed + 1,
+                                                      with_stderr=True)
+    return plot_teacher_spectrum(spectra, predicted, stderr)
