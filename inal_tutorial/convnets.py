@@ -48,7 +48,7 @@ from ._validation import (
 from .networks import ACTIVATIONS, BIAS_LAWS, INITIALIZATIONS, sample_law
 from .random import SeedLike, make_generator
 
-__all__ = ["CNNEnsemble"]
+__all__ = ["CNNEnsemble", "LocallyConnectedEnsemble"]
 
 
 def _check_widths(values, name: str, *, allow_empty: bool) -> tuple[int, ...]:
@@ -269,3 +269,169 @@ class CNNEnsemble(nn.Module):
                 f"n_models={self.n_models}, kernel_size={self.kernel_size}, pool={self.pool}, "
                 f"activation={self.activation!r}, init={self.init!r}, bias={self.bias_law!r}, "
                 f"bias_std={self.bias_std:g}")
+
+
+class LocallyConnectedEnsemble(nn.Module):
+    r"""``M`` independent locally connected networks: a CNN without weight sharing.
+
+    .. code-block:: text
+
+        image (1 channel, H×W)
+          -> locally connected k×k layer with C channels (zero padding "same"), activation
+          -> average pooling pool×pool
+          -> [fully connected, activation] × len(hidden)
+          -> linear read-out (1 output)
+
+    Neuron (c, p) of the first layer computes
+    :math:`\sigma(\sum_{j\in N_k(p)}w_{c,p,j}x_j+b_{c,p})` over the k×k window
+    :math:`N_k(p)` around pixel p: the receptive fields of a k×k convolution, but every
+    position has its own weights. It has the convolution's locality and not its
+    translation equivariance, the control between a CNN and a fully connected network.
+    Normalized i.i.d. initialization: weights of variance :math:`1/k^2`, biases from
+    ``bias`` with standard deviation ``bias_std`` (zero-padded inputs count in the
+    fan-in, as in :class:`CNNEnsemble`).
+
+    Parameters
+    ----------
+    image_shape : (int, int)
+        H, W, each in [1, 4096].
+    channels : int
+        C >= 1 (``self.channels`` is ``(C,)``, as for a one-layer CNN).
+    hidden : sequence of int
+        Fully connected widths after pooling (may be empty).
+    n_models : int
+        M in [1, 10**7]; ``M x C x H·W x k²`` weights must fit the tensor-size cap.
+    kernel_size : int
+        Odd k in [1, 99].
+    pool : int
+        Must divide H and W.
+    activation, init, bias, bias_std, output_bias, seed, dtype, device
+        As in :class:`CNNEnsemble`.
+
+    Notes
+    -----
+    ``forward`` and ``neuron_outputs`` take ``(N, H·W)`` or ``(M, N, H·W)`` like
+    :class:`CNNEnsemble`; the first layer's C·H·W neurons are flattened channel-major.
+    """
+
+    def __init__(self, image_shape: tuple[int, int] = (8, 8), channels: int = 8,
+                 hidden: Sequence[int] = (64,), n_models: int = 1, *, kernel_size: int = 3,
+                 pool: int = 2, activation: str = "relu", init: str = "gaussian",
+                 bias: str = "gaussian", bias_std: float = 1.0, output_bias: bool = False,
+                 seed: SeedLike = 0, dtype: torch.dtype = torch.float32,
+                 device: str | torch.device | None = None):
+        super().__init__()
+        if isinstance(image_shape, (str, bytes)) or not isinstance(image_shape, Sequence) \
+                or len(image_shape) != 2:
+            raise TypeError(f"image_shape must be a pair (height, width), got {image_shape!r}")
+        self.image_shape = tuple(check_int(s, "image_shape entry", low=1, high=4096)
+                                 for s in image_shape)
+        self.channels = (check_int(channels, "channels", low=1, high=100_000),)
+        self.hidden = _check_widths(hidden, "hidden", allow_empty=True)
+        self.n_models = check_int(n_models, "n_models", low=1, high=10_000_000)
+        self.kernel_size = check_int(kernel_size, "kernel_size", low=1, high=99)
+        if self.kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd (for 'same' padding), got {kernel_size}")
+        self.pool = check_int(pool, "pool", low=1, high=max(self.image_shape))
+        height, width = self.image_shape
+        if height % self.pool or width % self.pool:
+            raise ValueError(f"pool must divide the image shape {self.image_shape}, got {pool}")
+        self.activation = check_choice(activation, "activation", tuple(ACTIVATIONS))
+        self.init = check_choice(init, "init", INITIALIZATIONS)
+        self.bias_law = check_choice(bias, "bias", BIAS_LAWS)
+        self.bias_std = check_float(bias_std, "bias_std", low=0.0)
+        self.output_bias = bool(output_bias)
+        self.n_inputs = height * width
+        dtype = check_dtype(dtype)
+        device = check_device(device)
+        seed = check_seed(seed)
+        m, k, c = self.n_models, self.kernel_size, self.channels[0]
+        check_size({"n_models": m, "channels": c, "H x W": height * width,
+                    "kernel_size^2": k * k}, what="the locally connected weights")
+        self.n_pooled = c * (height // self.pool) * (width // self.pool)
+        sizes = (self.n_pooled, *self.hidden, 1)
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+            check_size({"n_models": m, "width": fan_out, "fan-in": fan_in},
+                       what="a fully connected layer's weights")
+        gen = make_generator(seed)
+        w = sample_law(self.init, (m, c, height * width, k * k), (k * k) ** -0.5, gen)
+        self.lc_weight = nn.Parameter(w.to(dtype=dtype, device=device))
+        self.lc_bias = None
+        if self.bias_law != "none":
+            b = sample_law(self.bias_law, (m, c, height * width), self.bias_std, gen)
+            self.lc_bias = nn.Parameter(b.to(dtype=dtype, device=device))
+        self.fc_weights = nn.ParameterList()
+        self.fc_biases = nn.ParameterList()
+        for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            wf = sample_law(self.init, (m, fan_out, fan_in), fan_in**-0.5, gen)
+            self.fc_weights.append(nn.Parameter(wf.to(dtype=dtype, device=device)))
+            is_output = layer == len(sizes) - 2
+            if self.bias_law == "none" or (is_output and not self.output_bias):
+                self.fc_biases.append(None)
+            else:
+                bf = sample_law(self.bias_law, (m, fan_out), self.bias_std, gen)
+                self.fc_biases.append(nn.Parameter(bf.to(dtype=dtype, device=device)))
+        self._act = ACTIVATIONS[self.activation]
+
+    @property
+    def n_layers(self) -> int:
+        """Layers with parameters: the locally connected one, the hidden ones, the read-out."""
+        return 2 + len(self.hidden)
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Neurons per layer (C·H·W first), the read-out last."""
+        height, width = self.image_shape
+        return (self.channels[0] * height * width, *self.hidden, 1)
+
+    def _run(self, x, keep: bool) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        x = as_tensor(x, "x")
+        if x.ndim not in (2, 3) or x.shape[-1] != self.n_inputs:
+            raise ValueError(f"x must have shape (N, {self.n_inputs}) or (M, N, {self.n_inputs})"
+                             f", got {tuple(x.shape)}")
+        if x.ndim == 3 and x.shape[0] != self.n_models:
+            raise ValueError(f"x of shape (M, N, d) must have M = n_models = {self.n_models}, "
+                             f"got {x.shape[0]}")
+        height, width = self.image_shape
+        m, k, c = self.n_models, self.kernel_size, self.channels[0]
+        check_size({"N": x.shape[-2], "n_models": m, "H x W": height * width,
+                    "max(channels, kernel_size^2)": max(c, k * k)},
+                   what="the locally connected patches and outputs")
+        x = x.to(dtype=self.lc_weight.dtype, device=self.lc_weight.device)
+        n = x.shape[-2]
+        patches = F.unfold(x.reshape(-1, 1, height, width), k, padding=k // 2)  # (B, k², P)
+        if x.ndim == 2:
+            pre = torch.einsum("njp,mcpj->mncp", patches, self.lc_weight)
+        else:
+            pre = torch.einsum("mnjp,mcpj->mncp",
+                               patches.reshape(m, n, k * k, height * width), self.lc_weight)
+        if self.lc_bias is not None:
+            pre = pre + self.lc_bias.unsqueeze(1)
+        h = self._act(pre)  # (M, N, C, P)
+        kept = [h.reshape(m, n, -1)] if keep else []
+        if self.pool > 1:
+            h = F.avg_pool2d(h.reshape(m * n, c, height, width), self.pool)
+        h = h.reshape(m, n, -1)
+        n_fc = len(self.fc_weights)
+        for layer in range(n_fc):
+            w, b = self.fc_weights[layer], self.fc_biases[layer]
+            h = torch.bmm(h, w.transpose(1, 2)) if b is None else torch.baddbmm(
+                b.unsqueeze(1), h, w.transpose(1, 2))
+            if layer < n_fc - 1:
+                h = self._act(h)
+            if keep:
+                kept.append(h)
+        return h.squeeze(-1), kept
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Network outputs, shape ``(M, N)``."""
+        return self._run(x, keep=False)[0]
+
+    def neuron_outputs(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Every neuron's output: one ``(M, N, units_l)`` tensor per layer (see :attr:`widths`)."""
+        return self._run(x, keep=True)[1]
+
+    def extra_repr(self) -> str:
+        return (f"image_shape={self.image_shape}, channels={self.channels[0]}, "
+                f"hidden={self.hidden}, n_models={self.n_models}, "
+                f"kernel_size={self.kernel_size}, pool={self.pool}")

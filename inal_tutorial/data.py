@@ -33,6 +33,7 @@ import torch
 
 from ._validation import (
     as_tensor,
+    check_bool,
     check_choice,
     check_device,
     check_dtype,
@@ -54,6 +55,10 @@ __all__ = [
     "data_correlations",
     "estimate_inal_on_data",
     "estimate_inal_many",
+    "block_shuffle_permutation",
+    "linear_residual",
+    "NeuronINAL",
+    "inal_by_definition",
 ]
 
 #: Shape of one image of scikit-learn's digits.
@@ -489,3 +494,222 @@ def estimate_inal_on_data(x, y, network, *, estimator: str = "empirical",
     x, y = _check_xy(x, y, network)
     return estimate_inal_many(x, y.unsqueeze(1), network, estimator=estimator,
                               chunk_size=chunk_size)[0]
+
+
+# ---------------------------------------------------------------------------
+# Graded input transforms, the linear residual, INAL by the definition
+# ---------------------------------------------------------------------------
+
+
+def block_shuffle_permutation(image_shape: tuple[int, int] = DIGITS_IMAGE_SHAPE,
+                              block: int = 2, seed: SeedLike = 0) -> torch.Tensor:
+    r"""A pixel permutation that shuffles the ``block``×``block`` tiles of an image.
+
+    The image is cut into :math:`(H/b)\cdot(W/b)` tiles of side b; the tiles are put in
+    a uniformly random order (drawn from ``seed``) and each keeps its own pixel order.
+    ``block = H = W`` is the identity; ``block = 1`` a uniformly random permutation of
+    all pixels. In between, locality survives inside tiles and is destroyed across
+    them: a graded family of transforms. Use it as ``task.permuted(permutation)``
+    (``x_new[:, j] = x[:, permutation[j]]``, row-major pixels).
+
+    Parameters
+    ----------
+    image_shape : (int, int)
+        H, W, each in [1, 4096].
+    block : int
+        Side b >= 1 of the tiles; must divide H and W.
+    seed : int in [0, 2**62] or torch.Generator
+    """
+    if isinstance(image_shape, (str, bytes)) or not isinstance(image_shape, Sequence) \
+            or len(image_shape) != 2:
+        raise TypeError(f"image_shape must be a pair (height, width), got {image_shape!r}")
+    height, width = (check_int(s, "image_shape entry", low=1, high=4096) for s in image_shape)
+    block = check_int(block, "block", low=1, high=max(height, width))
+    if height % block or width % block:
+        raise ValueError(f"block must divide the image shape {(height, width)}, got {block}")
+    gen = make_generator(check_seed(seed))
+    rows, cols = height // block, width // block
+    order = torch.randperm(rows * cols, generator=gen)
+    pixels = torch.arange(height * width).reshape(rows, block, cols, block)
+    tiles = pixels.permute(0, 2, 1, 3).reshape(rows * cols, block, block)[order]
+    return tiles.reshape(rows, cols, block, block).permute(0, 2, 1, 3).reshape(-1)
+
+
+def linear_residual(x, y, *, fit: tuple | None = None, ridge: float = 1e-6) -> torch.Tensor:
+    r"""The labels' residual after the best linear fit, scaled to mean square 1.
+
+    Least squares on the data set: :math:`(a^*,w^*)=\arg\min\sum_i(y_i-a-w\cdot x_i)^2`
+    (with a tiny ridge :math:`\lambda\lVert w\rVert^2` for constant pixels), then
+    :math:`r_i=y_i-a^*-w^*\cdot x_i`, returned as :math:`r/\sqrt{\frac1N\sum_ir_i^2}`.
+    Up to the ridge, r is orthogonal on the data set to the constant and to every pixel,
+    so :math:`\langle r,g\rangle_{\mathcal D}=0` for every affine g: its INAL measures
+    the alignment of a network with what a linear model *cannot* explain.
+
+    With ``fit=(x_fit, y_fit)`` the linear model is fitted on that other sample and the
+    residual taken on ``(x, y)`` (cross-fitting): the in-sample residual is orthogonal
+    to the pixels *on the sample*, which biases an unbiased (U-statistic) estimate of its
+    alignment downward; a residual fitted elsewhere does not have that artefact.
+
+    Parameters
+    ----------
+    x : tensor ``(N, d)``; y : tensor ``(N,)``; real, finite
+    fit : pair of tensors ``(N', d)``, ``(N',)``, optional
+        Where to fit (default ``(x, y)``); N' > d + 1.
+    ridge : float >= 0
+
+    Returns
+    -------
+    float64 tensor ``(N,)``.
+    """
+    def pair(a, b, what):
+        a = as_tensor(a, f"x{what}").double()
+        b = as_tensor(b, f"y{what}").double()
+        if a.ndim != 2 or b.ndim != 1 or b.shape[0] != a.shape[0]:
+            raise ValueError(f"x{what} must be (N, d) and y{what} (N,), got {tuple(a.shape)} "
+                             f"and {tuple(b.shape)}")
+        return a, b
+
+    x, y = pair(x, y, "")
+    if fit is None:
+        x_fit, y_fit = x, y
+    else:
+        if not isinstance(fit, (tuple, list)) or len(fit) != 2:
+            raise TypeError("fit must be a pair (x_fit, y_fit)")
+        x_fit, y_fit = pair(fit[0], fit[1], "_fit")
+        if x_fit.shape[1] != x.shape[1]:
+            raise ValueError(f"x_fit must have {x.shape[1]} columns, got {x_fit.shape[1]}")
+    if x_fit.shape[0] <= x_fit.shape[1] + 1:
+        raise ValueError(f"need more data points than features + 1 to fit, got "
+                         f"N = {x_fit.shape[0]}, d = {x_fit.shape[1]}")
+    ridge = check_float(ridge, "ridge", low=0.0)
+
+    def design_of(a):
+        return torch.cat([torch.ones(a.shape[0], 1, dtype=torch.float64), a], dim=1)
+
+    design = design_of(x_fit)
+    gram = design.T @ design
+    gram[1:, 1:] += ridge * x_fit.shape[0] * torch.eye(x_fit.shape[1], dtype=torch.float64)
+    coef = torch.linalg.solve(gram, design.T @ y_fit)
+    r = y - design_of(x) @ coef
+    scale = r.square().mean().sqrt()
+    if not scale > 0:
+        raise ValueError("y is exactly linear in x: the residual is zero")
+    return r / scale
+
+
+@dataclass(frozen=True)
+class NeuronINAL:
+    r"""INAL by the definition, :math:`\max_v\mathbb{E}_\theta\langle y,\mathrm{NN}_v\rangle^2`.
+
+    Attributes
+    ----------
+    value, stderr : float
+        The largest neuron alignment and its standard error over initializations.
+    layer, position : int
+        Where the maximum is: layer index (0 = first), and for a convolutional or
+        locally connected layer the pixel position (row-major; -1 elsewhere).
+    per_layer_max, per_layer_mean : numpy arrays
+        Each layer's largest and average neuron alignment.
+    n_init : int
+    estimator : str
+    """
+
+    value: float
+    stderr: float
+    layer: int
+    position: int
+    per_layer_max: np.ndarray
+    per_layer_mean: np.ndarray
+    n_init: int
+    estimator: str
+
+    def __str__(self) -> str:
+        where = f"layer {self.layer}" + (f", position {self.position}"
+                                         if self.position >= 0 else "")
+        return (f"INAL = {self.value:.4g} ± {self.stderr:.2g} ({where}, {self.estimator}, "
+                f"{self.n_init} inits)")
+
+
+def _neuron_groups(network, layer: int, units: int) -> tuple[int, int]:
+    """(channels, positions) of a layer: exchangeable channels at each position."""
+    channels = getattr(network, "channels", ())
+    if layer < len(channels):
+        return int(channels[layer]), units // int(channels[layer])
+    return units, 1
+
+
+def inal_by_definition(x, y, network, *, estimator: str = "unbiased", split: bool = True,
+                       chunk_size: int = 512) -> NeuronINAL:
+    r"""INAL as defined: the largest expected squared correlation over *every* neuron.
+
+    For each neuron v, :math:`\mathbb{E}_\theta\langle y,\mathrm{NN}_v\rangle_{\mathcal D}^2`
+    is averaged over the ensemble's initializations and over the neurons that are
+    exchangeable with v under the i.i.d. initialization: all neurons of a fully connected
+    layer, the channels at one position of a convolutional or locally connected layer
+    (positions are *not* exchangeable there, so each position is its own group). The
+    maximum over groups of every layer is returned with the standard error (over
+    initializations) of the group that attains it. A maximum of noisy means is biased
+    upward; with ``split=True`` (default) the group is *selected* on the first half of
+    the initializations and its value and standard error are *measured* on the second
+    half, which removes that selection bias (the value is then an unbiased estimate for
+    the selected neuron, and at most the true maximum in expectation).
+
+    With ``estimator="unbiased"`` each squared mean is the U-statistic
+    :math:`((\sum_ia_i)^2-\sum_ia_i^2)/(N(N-1))`, :math:`a_i=y_i\mathrm{NN}_v(x_i)`: the data
+    are a sample and the population alignment is estimated without the upward bias
+    :math:`\mathrm{Var}(a)/N` of the plug-in square (``"empirical"``).
+
+    Parameters
+    ----------
+    x : tensor ``(N, d)``; y : tensor ``(N,)``
+        Real, finite; N >= 2 for the unbiased estimator. y may be real-valued (e.g.
+        :func:`linear_residual`).
+    network : ensemble with ``n_models >= 2`` and ``neuron_outputs`` (an
+        :class:`~inal_tutorial.networks.MLPEnsemble`, a
+        :class:`~inal_tutorial.convnets.CNNEnsemble` or a
+        :class:`~inal_tutorial.convnets.LocallyConnectedEnsemble`)
+    estimator : {"unbiased", "empirical"}
+    split : bool
+        Select the maximizing neuron group and measure it on disjoint halves of the
+        initializations (needs ``n_models >= 4``).
+    chunk_size : int >= 1
+    """
+    estimator = check_choice(estimator, "estimator", ("unbiased", "empirical"))
+    x, y = _check_xy(x, y, network)
+    if network.n_models < 2:
+        raise ValueError("network.n_models must be at least 2 (initializations, to give a "
+                         f"standard error), got {network.n_models}")
+    n = x.shape[0]
+    if estimator == "unbiased" and n < 2:
+        raise ValueError(f"x must hold at least 2 data points for the unbiased estimator, got "
+                         f"{n}")
+    sums, sums_sq = data_correlations(x, y.unsqueeze(1), network, chunk_size=chunk_size,
+                                      squares=estimator == "unbiased")
+    split = check_bool(split, "split")
+    if split and network.n_models < 4:
+        raise ValueError("split=True needs network.n_models >= 4 (two halves of at least 2), "
+                         f"got {network.n_models}")
+    best = (-math.inf, 0.0, 0.0, 0, -1)
+    layer_max, layer_mean = [], []
+    for layer, s in enumerate(sums):
+        if estimator == "unbiased":
+            sq = unbiased_squared_mean(s[0], sums_sq[layer][0], n)  # (M, units)
+        else:
+            sq = (s[0] / n).square()
+        m, units = sq.shape
+        channels, positions = _neuron_groups(network, layer, units)
+        per_init = sq.reshape(m, channels, positions).mean(dim=1)  # (M, positions)
+        half = m // 2 if split else 0
+        select = per_init[:half].mean(dim=0) if split else per_init.mean(dim=0)
+        rest = per_init[half:]
+        means = rest.mean(dim=0)
+        ses = rest.std(dim=0, unbiased=True) / math.sqrt(rest.shape[0])
+        j = int(torch.argmax(select))
+        layer_max.append(float(means[j]))
+        layer_mean.append(float(means.mean()))
+        score = float(select[j])
+        if score > best[0]:
+            best = (score, float(means[j]), float(ses[j]), layer, j if positions > 1 else -1)
+    return NeuronINAL(value=best[1], stderr=best[2], layer=best[3], position=best[4],
+                      per_layer_max=np.array(layer_max), per_layer_mean=np.array(layer_mean),
+                      n_init=int(network.n_models), estimator=estimator)

@@ -81,6 +81,18 @@ __all__ = [
     "as_rows",
     "format_table",
     "t_interval",
+    "bootstrap_interval",
+    "RankCorrelation",
+    "rank_correlation",
+    "HELDOUT_SETTINGS",
+    "sweep_targets",
+    "HeldoutRecord",
+    "heldout_sweep",
+    "DIGITS_ARCHITECTURES",
+    "DIGITS_GRID_SETTINGS",
+    "DigitsCell",
+    "build_digits_network",
+    "digits_grid",
 ]
 
 #: Settings of :func:`inal_vs_accuracy`: ``"small"`` is the chapter's (about 15 s on an idle
@@ -750,3 +762,614 @@ def format_table(records: Sequence, columns: Sequence[str], *, digits: int = 3) 
              for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# Statistics for bimodal seed outcomes
+# ---------------------------------------------------------------------------
+
+
+def bootstrap_interval(values: Sequence[float], *, level: float = 0.95, n_boot: int = 2000,
+                       seed: int = 0) -> tuple[float, float]:
+    r"""Percentile bootstrap interval for the mean of ``values``.
+
+    Resamples the m values with replacement ``n_boot`` times and returns the
+    :math:`(1-\text{level})/2` and :math:`(1+\text{level})/2` quantiles of the resampled
+    means. Suited to bounded, bimodal outcomes (accuracies of seeds that learn or not),
+    where a Student-t interval can leave [0, 1].
+
+    Parameters
+    ----------
+    values : non-empty sequence of finite reals
+    level : float in (0, 1)
+    n_boot : int in [10, 10**6]
+    seed : int in [0, 2**62]
+        Seed of the resampling (numpy's PCG64).
+    """
+    mean, _, _ = t_interval(values)  # validates
+    values = np.asarray(values, dtype=np.float64).ravel()
+    level = check_float(level, "level", low=0.0, high=1.0, low_open=True, high_open=True)
+    n_boot = check_int(n_boot, "n_boot", low=10, high=10**6)
+    seed = check_seed(seed, allow_generator=False)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, values.size, size=(n_boot, values.size))
+    means = values[idx].mean(axis=1)
+    lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(lo), float(hi)
+
+
+@dataclass(frozen=True)
+class RankCorrelation:
+    r"""Spearman's :math:`\rho` of two sequences and its bootstrap interval.
+
+    Attributes
+    ----------
+    rho : float
+        Spearman's rank correlation (ties get average ranks).
+    low, high : float
+        Percentile bootstrap interval (pairs resampled with replacement; resamples in
+        which one coordinate is constant, where :math:`\rho` is undefined, are skipped).
+    n_pairs, n_boot, n_used : int
+        Pairs, resamples drawn, resamples with a defined :math:`\rho`.
+    """
+
+    rho: float
+    low: float
+    high: float
+    n_pairs: int
+    n_boot: int
+    n_used: int
+
+
+def _ranks(a: np.ndarray) -> np.ndarray:
+    """Average ranks along the last axis (as scipy.stats.rankdata, vectorised)."""
+    return np.apply_along_axis(stats.rankdata, -1, a)
+
+
+def rank_correlation(x: Sequence[float], y: Sequence[float], *, level: float = 0.95,
+                     n_boot: int = 2000, seed: int = 0) -> RankCorrelation:
+    r"""Spearman's :math:`\rho(x, y)` with a percentile bootstrap interval over the pairs.
+
+    :math:`\rho` is Pearson's correlation of the average ranks. The interval resamples the
+    pairs :math:`(x_i, y_i)` with replacement ``n_boot`` times; a wide interval says the
+    list of pairs is too short (or too tied) for the number to mean much.
+
+    Parameters
+    ----------
+    x, y : sequences of finite reals of the same length >= 3, neither constant
+    level : float in (0, 1)
+    n_boot : int in [10, 10**6]
+    seed : int in [0, 2**62]
+    """
+    t_interval(x)
+    t_interval(y)
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if x.size != y.size or x.size < 3:
+        raise ValueError(f"x and y must have the same length >= 3, got {x.size} and {y.size}")
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        raise ValueError("x and y must not be constant (the rank correlation is undefined)")
+    level = check_float(level, "level", low=0.0, high=1.0, low_open=True, high_open=True)
+    n_boot = check_int(n_boot, "n_boot", low=10, high=10**6)
+    seed = check_seed(seed, allow_generator=False)
+    rho = float(stats.spearmanr(x, y)[0])
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, x.size, size=(n_boot, x.size))
+    rx, ry = _ranks(x[idx]), _ranks(y[idx])
+    rx -= rx.mean(axis=1, keepdims=True)
+    ry -= ry.mean(axis=1, keepdims=True)
+    den = np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1))
+    ok = den > 0
+    boots = (rx * ry).sum(axis=1)[ok] / den[ok]
+    lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
+    return RankCorrelation(rho=rho, low=float(lo), high=float(hi), n_pairs=int(x.size),
+                           n_boot=n_boot, n_used=int(ok.sum()))
+
+
+# ---------------------------------------------------------------------------
+# Training many (target or data, seed) pairs as one ensemble
+# ---------------------------------------------------------------------------
+
+
+def _tile_ensemble(base: torch.nn.Module, net: torch.nn.Module, groups: int) -> None:
+    """Copy the S models of ``base`` into ``net`` (G·S models): model g·S + s gets model s."""
+    with torch.no_grad():
+        for pb, p in zip(base.parameters(), net.parameters(), strict=True):
+            p.copy_(pb.repeat(groups, *([1] * (pb.ndim - 1))))
+
+
+def _train_groups(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *, n_seeds: int,
+                  steps: int, lr: float, batch_size: int, loss: str,
+                  gen: torch.Generator) -> None:
+    r"""Minibatch SGD of an ensemble of G·S models, model g·S + s on data group g.
+
+    ``x`` is ``(Gx, N, d)`` and ``y`` ``(Gy, N)`` with Gx, Gy in {1, G}: one shared set of
+    inputs or labels, or one per group. At every step seed s draws ``batch_size`` indices
+    of the N training examples (with replacement); the same indices serve every group
+    (common random numbers: groups differ only in their data). Each model takes the step
+    :math:`\theta\leftarrow\theta-\gamma\nabla\,\overline{\ell}`, the mean loss over its batch.
+    """
+    params = [p for p in net.parameters() if p.requires_grad]
+    loss_fn = LOSSES[loss]
+    groups = max(x.shape[0], y.shape[0])
+    m = groups * n_seeds
+    n_data = x.shape[1]
+    for _ in range(steps):
+        idx = torch.randint(0, n_data, (n_seeds, batch_size), generator=gen)
+        xb = x[:, idx].expand(groups, -1, -1, -1).reshape(m, batch_size, x.shape[2])
+        yb = y[:, idx].expand(groups, -1, -1).reshape(m, batch_size)
+        out = net(xb)
+        total = loss_fn(out, yb).mean(dim=1).sum()
+        grads = torch.autograd.grad(total, params)
+        with torch.no_grad():
+            for p, g in zip(params, grads, strict=True):
+                p -= lr * g
+
+
+@torch.no_grad()
+def _accuracy_groups(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, n_seeds: int,
+                     chunk: int = 512) -> np.ndarray:
+    """Accuracy ``(G, S)`` of model g·S + s on ``(x[g], y[g])`` (shared when size 1)."""
+    groups = max(x.shape[0], y.shape[0])
+    m = groups * n_seeds
+    hits = torch.zeros(m, dtype=torch.float64)
+    for start in range(0, x.shape[1], chunk):
+        xb = x[:, start:start + chunk]
+        yb = y[:, start:start + chunk]
+        if xb.shape[0] == 1:
+            out = net(xb[0])
+        else:
+            out = net(xb.repeat_interleave(n_seeds, dim=0))
+        lab = yb.expand(groups, -1).repeat_interleave(n_seeds, dim=0)
+        hits += (torch.where(out >= 0, 1.0, -1.0).to(lab.dtype) == lab).sum(dim=1,
+                                                                             dtype=torch.float64)
+    return (hits / x.shape[1]).reshape(groups, n_seeds).numpy()
+
+
+# ---------------------------------------------------------------------------
+# The headline experiment: held-out accuracy over an n-sweep
+# ---------------------------------------------------------------------------
+
+#: Settings of :func:`heldout_sweep`. ``"small"`` is the chapter's (about 25 s on an idle
+#: core): n = 12, 15, 18, width 64, 8 seeds, a training set of 8n² inputs and 3n² SGD
+#: steps. ``"large"`` adds n = 21, uses width 128, 32 seeds and 4n² steps (several
+#: minutes on one core; tighter intervals and one more n).
+HELDOUT_SETTINGS: dict[str, dict] = {
+    "small": dict(ns=(12, 15, 18), hidden=(64,), n_seeds=8, train_per_n2=8, steps_per_n2=3,
+                  batch_size=64, lr=0.1, holdout_size=8192),
+    "large": dict(ns=(12, 15, 18, 21), hidden=(128,), n_seeds=32, train_per_n2=8,
+                  steps_per_n2=4, batch_size=64, lr=0.1, holdout_size=16384),
+}
+
+
+def sweep_targets(n: int, seed: SeedLike = 0) -> list[TargetSpec]:
+    r"""The balanced targets of the held-out sweep on n bits (9 <= n <= 24).
+
+    Every one has :math:`\mathbb{E}f=0` exactly, so :math:`W^0(f)=0`, no part of its INAL
+    is the constant term and the best constant predictor is right half of the time:
+
+    * parities :math:`\chi_S` of fixed degree 1, 2, 3, 4 (:math:`S=\{0,\dots,k-1\}`);
+    * the parity of degree :math:`\lfloor n/3\rfloor` (4, 5, 6 at n = 12, 15, 18), whose
+      degree grows with n, and the full parity;
+    * majority of the first odd number of bits;
+    * the staircase :math:`\mathrm{sign}(x_0+x_0x_1+\dots+x_0\cdots x_4)` of length 5;
+    * the mixtures :math:`\mathrm{Maj}(\chi_{0123},\chi_{4567},x_8)` and
+      :math:`\mathrm{Maj}(\chi_{012},\chi_{345},\chi_{678})`;
+    * a uniformly random *balanced* function of all n bits (a random truth table with
+      exactly :math:`2^{n-1}` entries +1), drawn from ``seed``.
+    """
+    n = check_n(n, enumerate_all=True)
+    if n < 9:
+        raise ValueError(f"n must be at least 9 for the sweep targets (the mixtures use bits "
+                         f"0..8), got {n}")
+    gen = make_generator(check_seed(seed))
+    odd = n if n % 2 else n - 1
+    specs = [TargetSpec(f"parity k={k}", "parity", Parity(n, k=k)) for k in (1, 2, 3, 4)]
+    specs += [
+        TargetSpec("parity k=n/3", "parity", Parity(n, k=n // 3)),
+        TargetSpec("full parity", "parity", Parity(n, k=n)),
+        TargetSpec("majority", "majority", Majority(n, support=range(odd))),
+        TargetSpec("staircase k=5", "staircase", Staircase(n, 5)),
+        TargetSpec("Maj(χ4, χ4, x)", "mixture",
+                   Mixture([Parity(n, [0, 1, 2, 3]), Parity(n, [4, 5, 6, 7]), Parity(n, [8])],
+                           [1.0, 1.0, 1.0])),
+        TargetSpec("Maj(χ3, χ3, χ3)", "mixture",
+                   Mixture([Parity(n, [0, 1, 2]), Parity(n, [3, 4, 5]), Parity(n, [6, 7, 8])],
+                           [1.0, 1.0, 1.0])),
+        TargetSpec("random balanced", "random", Junta(n, range(n), _balanced_table(2**n, gen))),
+    ]
+    return specs
+
+
+@dataclass
+class HeldoutRecord:
+    r"""One (target, n) cell of :func:`heldout_sweep`.
+
+    Attributes
+    ----------
+    label, family : str
+    n : int
+    inal : float
+        Exact INAL of the architecture, :math:`\sum_k W^k(f)A_k(n)` with the exact profile
+        of :func:`~inal_tutorial.profiles.gaussian_first_layer_profile` (every first-layer
+        neuron; with one hidden layer the read-out has the same expected alignment).
+    constant_part : float
+        Its degree-0 part :math:`W^0(f)A_0(n)` (0 for the balanced sweep targets).
+    target_mean, constant_baseline : float
+        :math:`\mathbb{E}f` and the best constant's accuracy :math:`(1+|\mathbb{E}f|)/2`.
+    train_size, steps, n_seeds, n_heldout : int
+        The budget: training set size, SGD steps, seeds, held-out inputs evaluated.
+    heldout_accuracies, train_accuracies : list of float
+        Per seed: accuracy on held-out inputs (never in the training set) and on the
+        training set.
+    accuracy_mean : float
+        Mean held-out accuracy over seeds.
+    accuracy_low, accuracy_high : float
+        Its 95 % percentile bootstrap interval over seeds.
+    n_learned, n_weak : int
+        Seeds with held-out accuracy at least ``learned_threshold`` (strong learning) and
+        at least ``weak_threshold`` (weak learning: clearly above the best constant).
+    """
+
+    label: str
+    family: str
+    n: int
+    inal: float
+    constant_part: float
+    target_mean: float
+    constant_baseline: float
+    train_size: int
+    steps: int
+    n_seeds: int
+    n_heldout: int
+    heldout_accuracies: list[float]
+    train_accuracies: list[float]
+    accuracy_mean: float
+    accuracy_low: float
+    accuracy_high: float
+    n_learned: int
+    n_weak: int
+
+
+def _inputs_at(indices: torch.Tensor, n: int, dtype: torch.dtype) -> torch.Tensor:
+    """The cube points with the given integer indices: x_j = (-1)^(bit j of i)."""
+    bits = (indices.unsqueeze(1) >> torch.arange(n)) & 1
+    return (1 - 2 * bits).to(dtype)
+
+
+def heldout_sweep(ns: Sequence[int] = (12, 15, 18), *, targets=None,
+                  hidden: Sequence[int] = (64,), n_seeds: int = 8, train_per_n2: float = 8,
+                  steps_per_n2: float = 3, batch_size: int = 64, lr: float = 0.1,
+                  loss: str = "hinge", holdout_size: int = 8192,
+                  learned_threshold: float = 0.95, weak_threshold: float = 0.6,
+                  dtype: torch.dtype = torch.float64, seed: SeedLike = 0,
+                  progress: bool = True) -> list[HeldoutRecord]:
+    r"""INAL against *held-out* accuracy, for several targets and several n.
+
+    For every n of ``ns`` (each in [9, 24]):
+
+    1. a fixed training set of :math:`N=\lceil c_1n^2\rceil` distinct uniform points of
+       the cube (``c1 = train_per_n2``), and a held-out set: the other :math:`2^n-N`
+       points, or ``holdout_size`` of them drawn uniformly without replacement when
+       there are more;
+    2. for every target of ``targets(n)`` (default :func:`sweep_targets`), ``n_seeds``
+       networks of one hidden layer (width ``hidden``, ReLU, Gaussian weights of variance
+       1/fan-in, N(0,1) biases, no output bias) trained by minibatch SGD for
+       :math:`T=\lceil c_2n^2\rceil` steps (``c2 = steps_per_n2``) of ``batch_size``
+       training examples. A polynomial budget in samples and in steps;
+    3. accuracy on the held-out set and on the training set, per seed; the mean over
+       seeds with a bootstrap interval; the seeds that learned (held-out accuracy >=
+       ``learned_threshold``) and weakly learned (>= ``weak_threshold``);
+    4. the exact INAL :math:`\sum_kW^k(f)A_k(n)` and its degree-0 part.
+
+    All targets and all n share the seeds of the initializations and of the minibatch
+    indices (common random numbers); the (target, seed) pairs of one n are trained as
+    one ensemble of ``len(targets) * n_seeds`` networks, in ``dtype`` (float64 by default,
+    so that runs agree across CPUs).
+
+    Parameters
+    ----------
+    ns : non-empty sequence of int in [9, 24]
+    targets : callable n -> list of TargetSpec, optional
+        Default :func:`sweep_targets` (with the sweep's seed).
+    hidden : non-empty sequence of widths in [1, 100 000]
+    n_seeds : int in [2, 100 000]
+    train_per_n2, steps_per_n2 : float > 0
+        The budget's constants; N is capped at :math:`2^n-1`.
+    batch_size : int in [1, N]; lr : float > 0; loss : one of LOSSES
+    holdout_size : int >= 1
+    learned_threshold, weak_threshold : float in (0, 1]
+    dtype : torch.float32 or torch.float64
+    seed : int in [0, 2**62] or torch.Generator
+    progress : bool
+
+    Returns
+    -------
+    list of HeldoutRecord, n-major (all targets of the first n, then the next n).
+    """
+    if isinstance(ns, numbers.Integral):
+        ns = (ns,)
+    if isinstance(ns, (str, bytes)) or not isinstance(ns, Sequence) or not ns:
+        raise TypeError(f"ns must be a non-empty sequence of ints, got {ns!r}")
+    ns = tuple(check_n(v, "ns entry", enumerate_all=True) for v in ns)
+    if min(ns) < 9:
+        raise ValueError(f"every n must be at least 9, got {min(ns)}")
+    hidden = _check_widths(hidden, "hidden", high=100_000)
+    n_seeds = check_int(n_seeds, "n_seeds", low=2, high=100_000)
+    train_per_n2 = check_float(train_per_n2, "train_per_n2", low=0.0, low_open=True)
+    steps_per_n2 = check_float(steps_per_n2, "steps_per_n2", low=0.0, low_open=True)
+    batch_size = check_int(batch_size, "batch_size", low=1, high=10**7)
+    lr = check_float(lr, "lr", low=0.0, low_open=True)
+    loss = check_choice(loss, "loss", tuple(LOSSES))
+    holdout_size = check_int(holdout_size, "holdout_size", low=1, high=10**7)
+    learned_threshold = check_float(learned_threshold, "learned_threshold", low=0.0,
+                                    high=1.0, low_open=True)
+    weak_threshold = check_float(weak_threshold, "weak_threshold", low=0.0, high=1.0,
+                                 low_open=True)
+    dtype = check_dtype(dtype)
+    seed = check_seed(seed)
+    if targets is not None and not callable(targets):
+        raise TypeError(f"targets must be a callable n -> list of TargetSpec, got "
+                        f"{type(targets).__name__}")
+    from .profiles import gaussian_first_layer_profile
+
+    net_seed, data_seed, target_seed, boot_seed = spawn_seeds(seed, 4)
+    records = []
+    for n in progress_bar(ns, desc="n", enabled=progress):
+        specs = sweep_targets(n, target_seed) if targets is None else _check_targets(
+            targets(n), n)
+        if any(s.target.n != n for s in specs):
+            raise ValueError(f"targets({n}) must return targets on {n} bits")
+        n_train = min(2**n - 1, math.ceil(train_per_n2 * n * n))
+        steps = math.ceil(steps_per_n2 * n * n)
+        if batch_size > n_train:
+            raise ValueError(f"batch_size must be at most the training set size {n_train}, "
+                             f"got {batch_size}")
+        groups = len(specs)
+        _check_mlp_size(groups * n_seeds, "len(targets) * n_seeds", n, hidden)
+        check_size({"models": groups * n_seeds, "batch_size": batch_size,
+                    "width": max(hidden)}, what="one training step's activations")
+        tables = torch.stack([truth_table(s.target) for s in specs])  # (G, 2^n)
+        gen = make_generator(data_seed)
+        order = torch.randperm(2**n, generator=gen)
+        train_idx = order[:n_train]
+        held_idx = order[n_train:n_train + holdout_size]
+        x_train = _inputs_at(train_idx, n, dtype).unsqueeze(0)
+        x_held = _inputs_at(held_idx, n, dtype).unsqueeze(0)
+        base = MLPEnsemble(n, hidden, n_models=n_seeds, seed=net_seed, dtype=dtype)
+        net = MLPEnsemble(n, hidden, n_models=groups * n_seeds, seed=net_seed, dtype=dtype)
+        _tile_ensemble(base, net, groups)
+        y_train = tables[:, train_idx].to(dtype)
+        _train_groups(net, x_train, y_train, n_seeds=n_seeds, steps=steps, lr=lr,
+                      batch_size=batch_size, loss=loss, gen=make_generator(data_seed + 1))
+        held = _accuracy_groups(net, x_held, tables[:, held_idx].to(dtype), n_seeds)
+        train = _accuracy_groups(net, x_train, y_train, n_seeds)
+        profile = gaussian_first_layer_profile(n).values
+        weights = degree_profile(tables).numpy()
+        for g, spec in enumerate(specs):
+            mean_f = float(tables[g].mean())
+            lo, hi = bootstrap_interval(held[g], seed=boot_seed)
+            records.append(HeldoutRecord(
+                label=spec.label, family=spec.family, n=n,
+                inal=float(weights[g] @ profile),
+                constant_part=float(weights[g][0] * profile[0]), target_mean=mean_f,
+                constant_baseline=(1 + abs(mean_f)) / 2, train_size=n_train, steps=steps,
+                n_seeds=n_seeds, n_heldout=int(held_idx.numel()),
+                heldout_accuracies=[float(a) for a in held[g]],
+                train_accuracies=[float(a) for a in train[g]],
+                accuracy_mean=float(held[g].mean()), accuracy_low=lo, accuracy_high=hi,
+                n_learned=int((held[g] >= learned_threshold).sum()),
+                n_weak=int((held[g] >= weak_threshold).sum())))
+    return records
+
+
+# ---------------------------------------------------------------------------
+# Real data: architectures x graded pixel shuffles on the 8×8 digits
+# ---------------------------------------------------------------------------
+
+#: The architectures of :func:`digits_grid`, from no locality to shared local filters.
+DIGITS_ARCHITECTURES: tuple[str, ...] = ("linear", "MLP", "LC 3x3", "CNN 3x3", "CNN 5x5")
+
+#: Settings of :func:`digits_grid`. ``"small"`` is the chapter's (about 15 s on an idle
+#: core): 5 architectures x 4 block sizes (8 = original, 4, 2, 1 = full permutation),
+#: 8 seeds, 16 initializations for the INAL, 200 SGD steps, float64 (float32 results
+#: differ between BLAS code paths in the second digit). ``"large"``: 32 seeds, 64
+#: initializations, 600 steps (a few minutes on one core).
+DIGITS_GRID_SETTINGS: dict[str, dict] = {
+    "small": dict(blocks=(8, 4, 2, 1), n_seeds=8, n_init=16, steps=200, batch_size=64,
+                  lr=0.1, loss="hinge", dtype=torch.float64),
+    "large": dict(blocks=(8, 4, 2, 1), n_seeds=32, n_init=64, steps=600, batch_size=64,
+                  lr=0.1, loss="hinge", dtype=torch.float64),
+}
+
+
+@dataclass
+class DigitsCell:
+    r"""One (architecture, transform) cell of :func:`digits_grid`.
+
+    Attributes
+    ----------
+    architecture : str
+        One of :data:`DIGITS_ARCHITECTURES`.
+    block : int
+        Side of the shuffled tiles (8: original images; 1: all pixels permuted).
+    n_parameters : int
+    inal, inal_stderr : float
+        INAL by the definition (:func:`~inal_tutorial.data.inal_by_definition`, unbiased
+        estimator on the training set): largest neuron alignment over every layer, and its
+        standard error over initializations.
+    inal_layer, inal_position : int
+        Where the maximum is (position -1 outside convolutional / locally connected layers).
+    residual_inal, residual_inal_stderr : float
+        The same for the label residual after the best linear fit
+        (:func:`~inal_tutorial.data.linear_residual`, mean square 1).
+    test_accuracies : list of float
+        Per seed, on the held-out test images.
+    test_accuracy_mean, test_accuracy_low, test_accuracy_high : float
+        Mean and 95 % bootstrap interval over seeds.
+    train_accuracy_mean : float
+    n_seeds, n_init, steps : int
+    """
+
+    architecture: str
+    block: int
+    n_parameters: int
+    inal: float
+    inal_stderr: float
+    inal_layer: int
+    inal_position: int
+    residual_inal: float
+    residual_inal_stderr: float
+    test_accuracies: list[float]
+    test_accuracy_mean: float
+    test_accuracy_low: float
+    test_accuracy_high: float
+    train_accuracy_mean: float
+    n_seeds: int = 0
+    n_init: int = 0
+    steps: int = 0
+
+
+def build_digits_network(architecture: str, n_models: int, seed: SeedLike = 0,
+                         dtype: torch.dtype = torch.float32) -> torch.nn.Module:
+    r"""One of the ensembles of :func:`digits_grid` for 8×8 images (64 inputs).
+
+    * ``"linear"``: :class:`~inal_tutorial.networks.MLPEnsemble` with one hidden layer
+      of 128 *linear* units (a linear function of the pixels, trained through a factorized
+      parametrization);
+    * ``"MLP"``: the same with ReLU;
+    * ``"LC 3x3"``: :class:`~inal_tutorial.convnets.LocallyConnectedEnsemble`, 8 channels
+      of 3×3 windows without weight sharing, 2×2 average pooling, 64 ReLU units;
+    * ``"CNN 3x3"``, ``"CNN 5x5"``: :class:`~inal_tutorial.convnets.CNNEnsemble` with 8
+      filters of that size, 2×2 average pooling, 64 ReLU units.
+
+    All have normalized i.i.d. initialization (variance 1/fan-in, N(0,1) biases) and a
+    linear read-out without bias.
+    """
+    architecture = check_choice(architecture, "architecture", DIGITS_ARCHITECTURES)
+    from .convnets import LocallyConnectedEnsemble
+
+    if architecture in ("linear", "MLP"):
+        return MLPEnsemble(64, (128,), n_models=n_models, seed=seed, dtype=dtype,
+                           activation="linear" if architecture == "linear" else "relu")
+    if architecture == "LC 3x3":
+        return LocallyConnectedEnsemble((8, 8), 8, (64,), n_models=n_models, kernel_size=3,
+                                        seed=seed, dtype=dtype)
+    k = int(architecture[-1])
+    return CNNEnsemble((8, 8), (8,), (64,), n_models=n_models, kernel_size=k, seed=seed,
+                       dtype=dtype)
+
+
+def digits_grid(task: DigitsTask | None = None, *,
+                architectures: Sequence[str] = DIGITS_ARCHITECTURES,
+                blocks: Sequence[int] = (8, 4, 2, 1), n_seeds: int = 8, n_init: int = 16,
+                steps: int = 300, batch_size: int = 64, lr: float = 0.1, loss: str = "hinge",
+                permutation_seed: int = 1, dtype: torch.dtype = torch.float64,
+                seed: SeedLike = 0, progress: bool = True) -> list[DigitsCell]:
+    r"""INAL and test accuracy of several architectures on graded pixel shuffles of digits.
+
+    For every block size b of ``blocks`` the task's images are transformed by
+    :func:`~inal_tutorial.data.block_shuffle_permutation` (tiles of b×b pixels in a random
+    order drawn from ``permutation_seed``; b = 8 keeps the images, b = 1 permutes all
+    pixels), train and test alike. For every architecture
+    (:func:`build_digits_network`) and transform:
+
+    1. INAL by the definition on the training set (:func:`~inal_tutorial.data.inal_by_definition`,
+       unbiased estimator, ``n_init`` initializations, the maximizing neuron selected on
+       half of them and measured on the other half), and the same for the label residual
+       after the best linear fit on the training set
+       (:func:`~inal_tutorial.data.linear_residual`) with the empirical estimator: the
+       residual is orthogonal to every affine function of the pixels on the training set,
+       so a linear architecture has residual INAL 0 exactly and the plug-in bias of the
+       others is about 1/N;
+    2. ``n_seeds`` networks trained by minibatch SGD (``steps`` steps of ``batch_size``
+       training images drawn with replacement, loss ``loss``, learning rate ``lr``);
+    3. test accuracy per seed, its mean and bootstrap interval.
+
+    Paired design: within an architecture, every transform starts from the same
+    initializations and sees the same minibatch indices; the transforms (and all seeds)
+    of one architecture are trained as one ensemble.
+
+    Parameters
+    ----------
+    task : DigitsTask, optional
+        Default :func:`~inal_tutorial.data.load_digits_task` (even vs odd digits).
+    architectures : non-empty sequence of names from :data:`DIGITS_ARCHITECTURES`
+    blocks : non-empty sequence of divisors of 8
+    n_seeds, n_init : int in [2, 10 000]
+    steps : int in [1, 10**6]; batch_size : int in [1, N_train]; lr : float > 0
+    loss : one of LOSSES
+    permutation_seed : int in [0, 2**62]
+    dtype : torch.float32 or torch.float64
+    seed : int in [0, 2**62] or torch.Generator
+    progress : bool
+
+    Returns
+    -------
+    list of DigitsCell, architecture-major.
+    """
+    from .data import block_shuffle_permutation, inal_by_definition, linear_residual
+
+    if task is not None and not isinstance(task, DigitsTask):
+        raise TypeError(f"task must be a DigitsTask, got {type(task).__name__}")
+    if isinstance(architectures, str) or not isinstance(architectures, Sequence) \
+            or not architectures:
+        raise TypeError("architectures must be a non-empty sequence of names")
+    architectures = [check_choice(a, "architecture", DIGITS_ARCHITECTURES)
+                     for a in architectures]
+    if isinstance(blocks, numbers.Integral):
+        blocks = (blocks,)
+    if isinstance(blocks, (str, bytes)) or not isinstance(blocks, Sequence) or not blocks:
+        raise TypeError("blocks must be a non-empty sequence of ints")
+    blocks = [check_int(b, "blocks entry", low=1, high=8) for b in blocks]
+    if any(8 % b for b in blocks):
+        raise ValueError(f"every block size must divide 8, got {blocks}")
+    n_seeds = check_int(n_seeds, "n_seeds", low=2, high=10_000)
+    n_init = check_int(n_init, "n_init", low=2, high=10_000)
+    steps = check_int(steps, "steps", low=1, high=10**6)
+    lr = check_float(lr, "lr", low=0.0, low_open=True)
+    loss = check_choice(loss, "loss", tuple(LOSSES))
+    permutation_seed = check_seed(permutation_seed, "permutation_seed", allow_generator=False)
+    dtype = check_dtype(dtype)
+    seed = check_seed(seed)
+    task = load_digits_task(dtype=dtype) if task is None else task.to(dtype)
+    if task.image_shape != (8, 8):
+        raise ValueError(f"the task must have 8x8 images, got {task.image_shape}")
+    batch_size = check_int(batch_size, "batch_size", low=1, high=len(task.y_train))
+    net_seed, train_seed, inal_seed, boot_seed = spawn_seeds(seed, 4)
+    tasks = [task.permuted(block_shuffle_permutation((8, 8), b, permutation_seed))
+             for b in blocks]
+    # The residual is orthogonal to every affine function of the pixels *on the training
+    # set*, so its alignment is measured with the data set as the distribution.
+    residual = linear_residual(task.x_train, task.y_train).to(dtype)
+    x_train = torch.stack([t.x_train for t in tasks])
+    x_test = torch.stack([t.x_test for t in tasks])
+    y_train = task.y_train.to(dtype).unsqueeze(0)
+    y_test = task.y_test.to(dtype).unsqueeze(0)
+    groups = len(blocks)
+    cells = []
+    for arch in progress_bar(architectures, desc="architectures", enabled=progress):
+        inal_net = build_digits_network(arch, n_init, inal_seed, dtype)
+        inals = [(inal_by_definition(t.x_train, t.y_train, inal_net),
+                  inal_by_definition(t.x_train, residual, inal_net, estimator="empirical"))
+                 for t in tasks]
+        base = build_digits_network(arch, n_seeds, net_seed, dtype)
+        net = build_digits_network(arch, groups * n_seeds, net_seed, dtype)
+        _tile_ensemble(base, net, groups)
+        _train_groups(net, x_train, y_train, n_seeds=n_seeds, steps=steps, lr=lr,
+                      batch_size=batch_size, loss=loss, gen=make_generator(train_seed))
+        test = _accuracy_groups(net, x_test, y_test, n_seeds)
+        train = _accuracy_groups(net, x_train, y_train, n_seeds)
+        n_params = _count_parameters(base)
+        for g, block in enumerate(blocks):
+            inal, res = inals[g]
+            lo, hi = bootstrap_interval(test[g], seed=boot_seed)
+            cells.append(DigitsCell(
+                architecture=arch, block=block, n_parameters=n_params, inal=inal.value,
+                inal_stderr=inal.stderr, inal_layer=inal.layer, inal_position=inal.position,
+                residual_inal=res.value, residual_inal_stderr=res.stderr,
+                test_accuracies=[float(a) for a in test[g]],
+                test_accuracy_mean=float(test[g].mean()), test_accuracy_low=lo,
+                test_accuracy_high=hi, train_accuracy_mean=float(train[g].mean()),
+                n_seeds=n_seeds, n_init=n_init, steps=steps))
+    return cells

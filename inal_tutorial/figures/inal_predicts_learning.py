@@ -19,11 +19,17 @@ import numpy as np
 from .._validation import check_choice
 from ..data import DigitsTask, load_digits_task
 from ..experiments import (
+    DIGITS_GRID_SETTINGS,
     DIGITS_SETTINGS,
     HEADLINE_SETTINGS,
+    HELDOUT_SETTINGS,
     AlignmentRecord,
+    DigitsCell,
     DigitsRecord,
+    HeldoutRecord,
     digits_experiment,
+    digits_grid,
+    heldout_sweep,
     inal_vs_accuracy,
 )
 from ..plotting import PALETTE, SCALES, register_figure
@@ -35,6 +41,8 @@ __all__ = [
     "plot_headline",
     "plot_digits_results",
     "plot_digit_examples",
+    "plot_heldout_sweep",
+    "plot_digits_grid",
 ]
 
 _Z95 = 1.959963984540054
@@ -202,3 +210,99 @@ def build_digit_examples(scale: str = "small", seed: int = 0):
     check_choice(scale, "scale", SCALES)
     task = load_digits_task(seed=seed)
     return plot_digit_examples(task, task.permuted(seed=1))
+
+
+def plot_heldout_sweep(records: Sequence[HeldoutRecord]):
+    r"""The headline figure: held-out accuracy against INAL, and against n, per target.
+
+    (a) Mean held-out accuracy over seeds (95 % bootstrap interval) against the exact
+    INAL, one marker shape per n, one colour per family; the points of one target at
+    increasing n are joined (the INAL of a fixed target shrinks with n). (b) The same
+    accuracies against n, one line per target.
+    """
+    records = _check_records(records, HeldoutRecord, "records")
+    ns = sorted({r.n for r in records})
+    labels = list(dict.fromkeys(r.label for r in records))
+    markers = ["o", "s", "^", "D", "v", "P"]
+    colours = {lab: PALETTE[i % len(PALETTE)] for i, lab in enumerate(labels)}
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for lab in labels:
+        rs = sorted((r for r in records if r.label == lab), key=lambda r: r.n)
+        inal = np.array([max(r.inal, 1e-12) for r in rs])
+        acc = np.array([r.accuracy_mean for r in rs])
+        err = np.array([[r.accuracy_mean - r.accuracy_low for r in rs],
+                        [r.accuracy_high - r.accuracy_mean for r in rs]])
+        left.plot(inal, acc, "-", color=colours[lab], lw=0.8, alpha=0.6)
+        for r, x_, y_ in zip(rs, inal, acc, strict=True):
+            left.errorbar(x_, y_, yerr=[[y_ - r.accuracy_low], [r.accuracy_high - y_]],
+                          fmt=markers[ns.index(r.n) % len(markers)], color=colours[lab],
+                          ms=6, capsize=2)
+        right.errorbar([r.n for r in rs], acc, yerr=err, fmt="-o", color=colours[lab],
+                       ms=4, capsize=2, label=lab)
+    for ax in (left, right):
+        ax.axhline(0.5, color="0.5", ls=":", lw=1)
+        ax.set_ylim(0.4, 1.04)
+        ax.set_ylabel("held-out accuracy (mean over seeds)")
+    left.set_xscale("log")
+    left.set_xlabel("INAL (exact, log scale)")
+    left.set_title("(a) accuracy on unseen inputs against INAL", fontsize=10)
+    handles = [mpl.lines.Line2D([], [], ls="", marker=markers[i % len(markers)], color="0.3",
+                                label=f"n = {n}") for i, n in enumerate(ns)]
+    left.legend(handles=handles, loc="lower right", fontsize=8)
+    right.set_xticks(ns)
+    right.set_xlabel("n (budget: 8n² training inputs, 3n² steps in the chapter)")
+    right.set_title("(b) the same against n, one line per target", fontsize=10)
+    right.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.tight_layout()
+    return fig
+
+
+def plot_digits_grid(cells: Sequence[DigitsCell]):
+    r"""Real data: test accuracy (95 % bootstrap interval over seeds) and INAL by the
+    definition (± 2 standard errors) per architecture, against the size of the shuffled
+    tiles (8: original images, 1: all pixels permuted)."""
+    cells = _check_records(cells, DigitsCell, "cells")
+    archs = list(dict.fromkeys(c.architecture for c in cells))
+    blocks = list(dict.fromkeys(c.block for c in cells))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    pos = np.arange(len(blocks))
+    for i, arch in enumerate(archs):
+        cs = [next(c for c in cells if c.architecture == arch and c.block == b)
+              for b in blocks]
+        colour = PALETTE[i % len(PALETTE)]
+        acc = np.array([c.test_accuracy_mean for c in cs])
+        err = np.array([[c.test_accuracy_mean - c.test_accuracy_low for c in cs],
+                        [c.test_accuracy_high - c.test_accuracy_mean for c in cs]])
+        left.errorbar(pos + 0.05 * i, acc, yerr=err, fmt="-o", color=colour, ms=4,
+                      capsize=2, label=arch)
+        right.errorbar(pos + 0.05 * i, [c.inal for c in cs],
+                       yerr=[2 * c.inal_stderr for c in cs], fmt="-o", color=colour, ms=4,
+                       capsize=2, label=arch)
+    names = ["original" if b == max(blocks) else f"{b}×{b} tiles" for b in blocks]
+    for ax in (left, right):
+        ax.set_xticks(pos)
+        ax.set_xticklabels(names)
+        ax.set_xlabel("pixel shuffle (tiles kept intact, their order random)")
+    left.set_ylabel("test accuracy (mean over seeds)")
+    left.set_title("(a) test accuracy, 95 % bootstrap intervals", fontsize=10)
+    right.set_ylabel("INAL: max over neurons (± 2 s.e.)")
+    right.set_title("(b) INAL by the definition", fontsize=10)
+    left.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+@register_figure("heldout_sweep", "inal_predicts_learning",
+                 "Held-out accuracy against INAL for balanced targets at n = 12, 15, 18 with a "
+                 "budget polynomial in n, with bootstrap intervals over seeds")
+def build_heldout_sweep(scale: str = "small", seed: int = 0):
+    scale = check_choice(scale, "scale", SCALES)
+    return plot_heldout_sweep(heldout_sweep(**HELDOUT_SETTINGS[scale], seed=seed))
+
+
+@register_figure("digits_grid", "inal_predicts_learning",
+                 "8x8 digits: test accuracy and INAL of five architectures under graded "
+                 "pixel shuffles")
+def build_digits_grid(scale: str = "small", seed: int = 0):
+    scale = check_choice(scale, "scale", SCALES)
+    return plot_digits_grid(digits_grid(**DIGITS_GRID_SETTINGS[scale], seed=seed))
