@@ -11,8 +11,10 @@ from .alignment import *  # noqa: F403
 from .boolean import *  # noqa: F403
 from .convnets import *  # noqa: F403
 from .data import *  # noqa: F403
+from .digits_experiments import *  # noqa: F403
 from .experiments import *  # noqa: F403
 from .fourier import *  # noqa: F403
+from .intervals import *  # noqa: F403
 from .lower_bound import *  # noqa: F403
 from .networks import *  # noqa: F403
 from .neuron_profiles import *  # noqa: F403

@@ -25,13 +25,9 @@ from inal_tutorial.data import (
     permute_first_layer,
     random_pixel_permutation,
 )
-from inal_tutorial.experiments import (
-    digits_experiment,
-    headline_targets,
-    inal_vs_accuracy,
-    mlp_permutation_check,
-    t_interval,
-)
+from inal_tutorial.digits_experiments import digits_experiment, mlp_permutation_check
+from inal_tutorial.experiments import headline_targets, inal_vs_accuracy
+from inal_tutorial.intervals import t_interval
 from inal_tutorial.networks import MLPEnsemble
 from inal_tutorial.teachers import (
     TeacherNetwork,

@@ -1,7 +1,7 @@
 r"""Figures of the chapter *Initial alignment predicts learning* (``book/inal_predicts_learning``).
 
 The numbers come from :mod:`inal_tutorial.experiments` (:func:`~inal_tutorial.experiments.inal_vs_accuracy`,
-:func:`~inal_tutorial.experiments.digits_experiment`); this module only draws them. Each
+:func:`~inal_tutorial.digits_experiments.digits_experiment`); this module only draws them. Each
 registered ``build(scale, seed)`` runs the experiment with
 ``HEADLINE_SETTINGS[scale]`` / ``DIGITS_SETTINGS[scale]`` and calls the plotting
 function the chapter calls, so the book's figure and ``make_figure(name, "large")`` are
@@ -18,17 +18,19 @@ import numpy as np
 
 from .._validation import check_choice
 from ..data import DigitsTask, load_digits_task
-from ..experiments import (
+from ..digits_experiments import (
     DIGITS_GRID_SETTINGS,
     DIGITS_SETTINGS,
+    DigitsCell,
+    DigitsRecord,
+    digits_experiment,
+    digits_grid,
+)
+from ..experiments import (
     HEADLINE_SETTINGS,
     HELDOUT_SETTINGS,
     AlignmentRecord,
-    DigitsCell,
-    DigitsRecord,
     HeldoutRecord,
-    digits_experiment,
-    digits_grid,
     heldout_sweep,
     inal_vs_accuracy,
 )
