@@ -47,3 +47,23 @@ def test_learnability_targets_are_balanced():
     import inal_tutorial as it
     for target in figs.learnability_targets(11).values():
         assert it.target_mean(target) == 0.0
+
+
+def _null_result(curves):
+    # n = 6, support {0, 1}: groups {2, 3} and {4, 5}; curves give D_j for j = 0..5.
+    d = np.asarray(curves, float).T[:, None, :]          # (R, 1, 6)
+    steps = np.arange(1, d.shape[0] + 1) * 10
+    history = TrainingHistory(np.concatenate([[0], steps]),
+                              {"accuracy": np.full((len(steps) + 1, 1), 0.5)})
+    return figs.SparseParityResult(history, _FakeMovement(steps, d), (0, 1), {})
+
+
+def test_null_detected_applies_the_rule_to_each_irrelevant_group():
+    ones = [1.0, 1.0, 1.0]
+    result = _null_result([ones, ones, [1.0, 3.0, 3.0], [1.0, 3.0, 3.0], ones, ones])
+    found = result.null_detected()
+    assert found.shape == (2, 1)
+    assert found[:, 0].tolist() == [20.0, math.inf]      # group {2, 3} moves from step 20
+    single = _null_result([[1.0, 1.0]] * 4)               # n = 4: one group only
+    with pytest.raises(ValueError, match="at least 2"):
+        single.null_detected()

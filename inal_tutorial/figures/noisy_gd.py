@@ -120,19 +120,22 @@ def learnability_experiment(scale: str = "small", seed: int = 0) -> Learnability
 
 
 def plot_learnability(result: LearnabilityResult):
-    """Accuracy (over the whole cube, mean over seeds) against the step, one curve per target."""
-    fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
+    """Accuracy over the whole cube against the step: mean over seeds (thick) and each seed
+    (thin), one colour per target."""
+    fig, ax = plt.subplots(figsize=(8.5, 4.2), layout="constrained")
     for (name, history), colour in zip(result.histories.items(), PALETTE * 2, strict=False):
         style = "-" if name.startswith("parity") else "--"
-        ax.plot(history.steps, history.mean("accuracy"), style, color=colour, label=name)
+        ax.plot(history.steps, history.mean("accuracy"), style, color=colour, lw=2,
+                label=name)
+        ax.plot(history.steps, history["accuracy"], style, color=colour, lw=0.7, alpha=0.35)
     ax.axhline(0.5, color="grey", lw=1, ls=":", label="best constant predictor")
     ax.set_xlabel("step t")
-    ax.set_ylabel("accuracy over all inputs (mean of seeds)")
+    ax.set_ylabel("accuracy over all inputs")
     ax.set_ylim(0.3, 1.02)
     s = result.settings
     ax.set_title(f"noisy GD, population gradient: n = {s['n']}, width {s['width']}, "
                  f"σ = {s['noise_std']:g}, A = {s['clip']:g}", fontsize=11)
-    ax.legend(fontsize=8, ncol=2, loc="lower right")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
 
 
@@ -220,20 +223,20 @@ def bound_experiment(scale: str = "small", seed: int = 0) -> BoundResult:
 def plot_bound(result: BoundResult):
     """Left: measured accuracy (points) and the bound (lines) against t for each class.
     Right: the chain of upper bounds on the summed KL, one group of bars per class."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 4.3), layout="constrained")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 5.0), layout="constrained")
     t_all = np.arange(result.settings["steps"] + 1)
     for k, colour in zip(result.traces, PALETTE, strict=False):
         mean, se = result.measured(k)
-        left.plot(t_all, result.bound_curve(k), "-", color=colour, label=f"bound, k = {k}")
+        left.plot(t_all, result.bound_curve(k), "-", color=colour, label=f"k = {k}: bound")
         left.errorbar(result.eval_steps, mean, yerr=2 * se, fmt="o", ms=4, color=colour,
-                      capsize=2)
+                      capsize=2, label=f"k = {k}: measured ± 2 s.e.")
     left.axhline(0.5, color="grey", lw=1, ls=":")
     left.set_ylim(0.4, 1.03)
     left.set_xlabel("step t")
     left.set_ylabel("success probability")
     s = result.settings
     left.set_title(f"k-parities, n = {s['n']}: bound (lines) vs noisy GD (points)", fontsize=11)
-    left.legend(fontsize=8, loc="upper left", ncol=2)
+    left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
     levels = list(next(iter(result.traces.values())).kl_totals())
     width = 0.8 / len(levels)
     ks = list(result.traces)
@@ -245,7 +248,7 @@ def plot_bound(result: BoundResult):
     right.set_xticks(np.arange(len(ks)), [f"k = {k}" for k in ks])
     right.set_ylabel(r"bound on $\mathbb{E}_F\,\mathrm{KL}(Q\,\|\,P_F)$")
     right.set_title(f"the chain of inequalities, T = {s['steps']}", fontsize=11)
-    right.legend(fontsize=8)
+    right.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
     return fig
 
 
@@ -287,14 +290,35 @@ class SparseParityResult:
         """For each seed, the first evaluation step with test accuracy >= ``threshold``."""
         return self.history.steps_to("accuracy", threshold)
 
-    def detected(self) -> np.ndarray:
-        r"""For each seed, the first recorded step from which :math:`R(t)` exceeds every
-        null group's ratio at every later recorded step (``inf`` if never)."""
-        above = self.ratio() > self.null_max()                  # (R, M)
+    def _stays_above(self, series: np.ndarray, band: np.ndarray) -> np.ndarray:
+        """First recorded step from which ``series > band`` at every later step, per seed."""
+        above = series > band                                   # (R, M)
         stays = np.flip(np.cumprod(np.flip(above, axis=0), axis=0), axis=0).astype(bool)
         first = np.where(stays.any(axis=0), stays.argmax(axis=0), -1)
         steps = self.movement.steps
         return np.where(first >= 0, steps[np.maximum(first, 0)].astype(float), np.inf)
+
+    def detected(self) -> np.ndarray:
+        r"""For each seed, the first recorded step from which :math:`R(t)` exceeds every
+        null group's ratio at every later recorded step (``inf`` if never)."""
+        return self._stays_above(self.ratio(), self.null_max())
+
+    def null_detected(self) -> np.ndarray:
+        r"""The rule of :meth:`detected` applied to each irrelevant group as if it were the support.
+
+        Group g's ratio is compared with the largest ratio of the *other* G - 1 groups;
+        the result, shape ``(G, M)``, is the first recorded step from which it stays above
+        (``inf`` if never). A finite value before the accuracy leaves chance is a false
+        alarm of the rule: a group with no signal that the rule would have called
+        "detected".
+        """
+        null = self.movement.null_ratios(self.support)           # (R, M, G)
+        groups = null.shape[2]
+        if groups < 2:
+            raise ValueError("null_detected needs at least 2 irrelevant groups")
+        return np.stack([self._stays_above(null[:, :, g],
+                                           np.delete(null, g, axis=2).max(axis=2))
+                         for g in range(groups)])
 
     def at(self, step: int) -> int:
         """Index of ``step`` among the recorded movement steps."""
