@@ -30,6 +30,23 @@ def test_steps_to_learn_a_dictator_is_fast_and_reproducible():
     assert np.array_equal(steps, again)
 
 
+def test_a_finer_evaluation_grid_only_refines_the_counts():
+    # The trajectories do not depend on eval_every: a count on the grid of 25 is at least
+    # the count on the grid of 5 rounded up to a multiple of 25 (equal unless the accuracy
+    # dips below the threshold again), and the grid-5 count overstates by at most 4.
+    target = it.Parity(10, k=2)
+    kwargs = dict(hidden=(16,), n_models=4, max_steps=3000, test_size=512,
+                  dtype=torch.float64, seed=2)
+    fine = steps_to_learn(target, eval_every=5, **kwargs)
+    coarse = steps_to_learn(target, eval_every=25, **kwargs)
+    assert np.all(np.isfinite(fine)) and np.all(np.isfinite(coarse))
+    assert np.all(fine % 5 == 0) and np.all(coarse % 25 == 0)
+    assert np.all(coarse >= 25 * np.ceil(fine / 25))
+    assert np.mean(coarse == 25 * np.ceil(fine / 25)) >= 0.5
+    assert figures.PARITY_SCALING_SETTINGS["small"]["eval_every"] == 5
+    assert figures.DEPTH_SCALING_SETTINGS["small"]["eval_every"] == 5
+
+
 def test_steps_to_learn_is_infinite_when_the_mask_hides_the_support():
     # The masked network never sees x_3, so it cannot beat chance on chi_{3}.
     steps = steps_to_learn(it.Parity(6, support=(3,)), first_layer_mask=(0, 1), hidden=(8,),
