@@ -448,10 +448,11 @@ def digits_grid(task: DigitsTask | None = None, *,
        unbiased estimator, ``n_init`` initializations, the maximizing neuron selected on
        half of them and measured on the other half), and the same for the label residual
        after the best linear fit on the training set
-       (:func:`~inal_tutorial.data.linear_residual`) with the empirical estimator: the
-       residual is orthogonal to every affine function of the pixels on the training set,
-       so a linear architecture has residual INAL 0 exactly and the plug-in bias of the
-       others is about 1/N;
+       (:func:`~inal_tutorial.data.linear_residual`), with the same unbiased estimator:
+       the residual is orthogonal to every affine function of the pixels on the training
+       set, so a linear architecture has true residual alignment 0 (its plug-in value is
+       0 exactly, and the U-statistic, which subtracts the plug-in bias
+       :math:`\sum_ia_i^2/(N(N-1))`, is slightly negative);
     2. ``n_seeds`` networks trained by minibatch SGD (``steps`` steps of ``batch_size``
        training images drawn with replacement, loss ``loss``, learning rate ``lr``);
     3. test accuracy per seed, its mean and bootstrap interval.
@@ -521,7 +522,7 @@ def digits_grid(task: DigitsTask | None = None, *,
     for arch in progress_bar(architectures, desc="architectures", enabled=progress):
         inal_net = build_digits_network(arch, n_init, inal_seed, dtype)
         inals = [(inal_by_definition(t.x_train, t.y_train, inal_net),
-                  inal_by_definition(t.x_train, residual, inal_net, estimator="empirical"))
+                  inal_by_definition(t.x_train, residual, inal_net))
                  for t in tasks]
         base = build_digits_network(arch, n_seeds, net_seed, dtype)
         net = build_digits_network(arch, groups * n_seeds, net_seed, dtype)

@@ -439,7 +439,9 @@ def sweep_targets(n: int, seed: SeedLike = 0) -> list[TargetSpec]:
     Every one has :math:`\mathbb{E}f=0` exactly, so :math:`W^0(f)=0`, no part of its INAL
     is the constant term and the best constant predictor is right half of the time:
 
-    * parities :math:`\chi_S` of fixed degree 1, 2, 3, 4 (:math:`S=\{0,\dots,k-1\}`);
+    * parities :math:`\chi_S` of fixed degree 1, 2, 3, 4, 5 (:math:`S=\{0,\dots,k-1\}`;
+      degree 5 is the control of the next one: a fixed degree, INAL
+      :math:`\Theta(n^{-5})`, polynomial);
     * the parity of degree :math:`\lfloor n/3\rfloor` (4, 5, 6 at n = 12, 15, 18), whose
       degree grows with n, and the full parity;
     * majority of the first odd number of bits;
@@ -455,7 +457,8 @@ def sweep_targets(n: int, seed: SeedLike = 0) -> list[TargetSpec]:
                          f"0..8), got {n}")
     gen = make_generator(check_seed(seed))
     odd = n if n % 2 else n - 1
-    specs = [TargetSpec(f"parity k={k}", "parity", Parity(n, k=k)) for k in (1, 2, 3, 4)]
+    specs = [TargetSpec(f"parity k={k}", "parity", Parity(n, k=k))
+             for k in (1, 2, 3, 4, 5)]
     specs += [
         TargetSpec("parity k=n/3", "parity", Parity(n, k=n // 3)),
         TargetSpec("full parity", "parity", Parity(n, k=n)),

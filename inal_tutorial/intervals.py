@@ -124,13 +124,44 @@ def _ranks(a: np.ndarray) -> np.ndarray:
     return np.apply_along_axis(stats.rankdata, -1, a)
 
 
+def _boot_rho(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Spearman's rho of each row pair (rows with a constant coordinate are dropped)."""
+    rx, ry = _ranks(xs), _ranks(ys)
+    rx -= rx.mean(axis=1, keepdims=True)
+    ry -= ry.mean(axis=1, keepdims=True)
+    den = np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1))
+    ok = den > 0
+    return (rx * ry).sum(axis=1)[ok] / den[ok], ok
+
+
+def _group_members(groups, size: int) -> list[np.ndarray]:
+    """Indices of the pairs of each distinct label, in order of first appearance."""
+    if isinstance(groups, (str, bytes)) or not isinstance(groups, Sequence):
+        raise TypeError(f"groups must be a sequence of labels, got {type(groups).__name__}")
+    if len(groups) != size:
+        raise ValueError(f"groups must have one label per pair ({size}), got {len(groups)}")
+    try:
+        labels = list(dict.fromkeys(groups))
+    except TypeError as err:
+        raise TypeError("groups must hold hashable labels") from err
+    if len(labels) < 3:
+        raise ValueError(f"groups must hold at least 3 distinct labels, got {len(labels)}")
+    return [np.array([i for i, g in enumerate(groups) if g == lab]) for lab in labels]
+
+
 def rank_correlation(x: Sequence[float], y: Sequence[float], *, level: float = 0.95,
-                     n_boot: int = 2000, seed: int = 0) -> RankCorrelation:
+                     n_boot: int = 2000, seed: int = 0,
+                     groups: Sequence | None = None) -> RankCorrelation:
     r"""Spearman's :math:`\rho(x, y)` with a percentile bootstrap interval over the pairs.
 
     :math:`\rho` is Pearson's correlation of the average ranks. The interval resamples the
     pairs :math:`(x_i, y_i)` with replacement ``n_boot`` times; a wide interval says the
     list of pairs is too short (or too tied) for the number to mean much.
+
+    With ``groups`` (one label per pair) the pairs are *not* treated as independent:
+    the bootstrap resamples whole groups with replacement (a cluster bootstrap), each
+    drawn group contributing all its pairs. Use it when pairs of one group share a
+    cause, e.g. the cells of one architecture under several transforms.
 
     Parameters
     ----------
@@ -138,6 +169,8 @@ def rank_correlation(x: Sequence[float], y: Sequence[float], *, level: float = 0
     level : float in (0, 1)
     n_boot : int in [10, 10**6]
     seed : int in [0, 2**62]
+    groups : sequence of hashable labels of the same length, optional
+        At least 3 distinct labels.
     """
     t_interval(x)
     t_interval(y)
@@ -152,13 +185,19 @@ def rank_correlation(x: Sequence[float], y: Sequence[float], *, level: float = 0
     seed = check_seed(seed, allow_generator=False)
     rho = float(stats.spearmanr(x, y)[0])
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, x.size, size=(n_boot, x.size))
-    rx, ry = _ranks(x[idx]), _ranks(y[idx])
-    rx -= rx.mean(axis=1, keepdims=True)
-    ry -= ry.mean(axis=1, keepdims=True)
-    den = np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1))
-    ok = den > 0
-    boots = (rx * ry).sum(axis=1)[ok] / den[ok]
+    if groups is None:
+        idx = rng.integers(0, x.size, size=(n_boot, x.size))
+        boots, ok = _boot_rho(x[idx], y[idx])
+    else:
+        members = _group_members(groups, x.size)
+        picks = rng.integers(0, len(members), size=(n_boot, len(members)))
+        boots, ok = [], np.zeros(n_boot, dtype=bool)
+        for b, pick in enumerate(picks):
+            idx = np.concatenate([members[g] for g in pick])[None, :]
+            value, good = _boot_rho(x[idx], y[idx])
+            boots.extend(value)
+            ok[b] = bool(good[0])
+        boots = np.asarray(boots)
     lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
     return RankCorrelation(rho=rho, low=float(lo), high=float(hi), n_pairs=int(x.size),
                            n_boot=n_boot, n_used=int(ok.sum()))

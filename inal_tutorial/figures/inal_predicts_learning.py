@@ -214,6 +214,13 @@ def build_digit_examples(scale: str = "small", seed: int = 0):
     return plot_digit_examples(task, task.permuted(seed=1))
 
 
+#: One colour per target of the held-out sweep (Okabe–Ito, then four darker colours),
+#: and a line style per round of colours, so that no two targets look alike.
+_TARGET_COLOURS = [*PALETTE[:6], PALETTE[7], "#000000", "#882255", "#8C564B", "#332288",
+                   "#117733"]
+_TARGET_LINES = ["-", "--"]
+
+
 def plot_heldout_sweep(records: Sequence[HeldoutRecord]):
     r"""The headline figure: held-out accuracy against INAL, and against n, per target.
 
@@ -226,21 +233,24 @@ def plot_heldout_sweep(records: Sequence[HeldoutRecord]):
     ns = sorted({r.n for r in records})
     labels = list(dict.fromkeys(r.label for r in records))
     markers = ["o", "s", "^", "D", "v", "P"]
-    colours = {lab: PALETTE[i % len(PALETTE)] for i, lab in enumerate(labels)}
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
+    colours = {lab: _TARGET_COLOURS[i % len(_TARGET_COLOURS)]
+               for i, lab in enumerate(labels)}
+    styles = {lab: _TARGET_LINES[(i // len(_TARGET_COLOURS)) % len(_TARGET_LINES)]
+              for i, lab in enumerate(labels)}
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12.5, 4.8))
     for lab in labels:
         rs = sorted((r for r in records if r.label == lab), key=lambda r: r.n)
         inal = np.array([max(r.inal, 1e-12) for r in rs])
         acc = np.array([r.accuracy_mean for r in rs])
         err = np.array([[r.accuracy_mean - r.accuracy_low for r in rs],
                         [r.accuracy_high - r.accuracy_mean for r in rs]])
-        left.plot(inal, acc, "-", color=colours[lab], lw=0.8, alpha=0.6)
+        left.plot(inal, acc, styles[lab], color=colours[lab], lw=1.0, alpha=0.8)
         for r, x_, y_ in zip(rs, inal, acc, strict=True):
             left.errorbar(x_, y_, yerr=[[y_ - r.accuracy_low], [r.accuracy_high - y_]],
                           fmt=markers[ns.index(r.n) % len(markers)], color=colours[lab],
                           ms=6, capsize=2)
-        right.errorbar([r.n for r in rs], acc, yerr=err, fmt="-o", color=colours[lab],
-                       ms=4, capsize=2, label=lab)
+        right.errorbar([r.n for r in rs], acc, yerr=err, fmt="o", ls=styles[lab],
+                       color=colours[lab], ms=4, capsize=2, label=lab)
     for ax in (left, right):
         ax.axhline(0.5, color="0.5", ls=":", lw=1)
         ax.set_ylim(0.4, 1.04)
@@ -250,11 +260,12 @@ def plot_heldout_sweep(records: Sequence[HeldoutRecord]):
     left.set_title("(a) accuracy on unseen inputs against INAL", fontsize=10)
     handles = [mpl.lines.Line2D([], [], ls="", marker=markers[i % len(markers)], color="0.3",
                                 label=f"n = {n}") for i, n in enumerate(ns)]
-    left.legend(handles=handles, loc="lower right", fontsize=8)
+    left.legend(handles=handles, loc="lower right", fontsize=8, title="marker")
     right.set_xticks(ns)
     right.set_xlabel("n (budget: 8n² training inputs, 3n² steps in the chapter)")
     right.set_title("(b) the same against n, one line per target", fontsize=10)
-    right.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    right.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5),
+                 title="target (both panels)", title_fontsize=7)
     fig.tight_layout()
     return fig
 
