@@ -27,16 +27,18 @@ def repository_url() -> str:
 
 
 def colab_cell_source(url: str) -> str:
+    # Wrapped to the book's 88 columns (the address on a line of its own).
     return (
-        f"{MARKER} install the companion package when this runs on Google Colab; "
-        "does nothing elsewhere.\n"
+        f"{MARKER} install the companion package when this runs on Google Colab;\n"
+        "# does nothing elsewhere.\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
         "    import subprocess\n"
         "\n"
+        f"    url = \"git+{url}\"\n"
         "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\",\n"
-        f"                    \"inal-tutorial @ git+{url}\"], check=True)"
+        "                    f\"inal-tutorial @ {url}\"], check=True)"
     )
 
 
