@@ -91,6 +91,7 @@ import torch
 from torch import nn
 
 from . import _training_checks as _checks
+from ._memory import release_freed_memory
 from ._progress import progress_bar
 from ._validation import (
     MAX_ENUMERATION_N,
@@ -128,6 +129,9 @@ __all__ = [
 EXACT_EVAL_MAX_N = 16
 #: Largest n for which the population gradient (all 2^n inputs per step) is allowed.
 POPULATION_MAX_N = 20
+
+# Evaluations between two trims of the heap (see inal_tutorial._memory).
+_TRIM_EVERY_EVALS = 20
 
 
 def _square(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -796,6 +800,8 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
             callback(step, model)
         if step % eval_every == 0 or step == steps:
             last = record(step)
+            if step % (_TRIM_EVERY_EVALS * eval_every) == 0:
+                release_freed_memory()   # frequent evaluations fragment the heap
             if "accuracy" in last:
                 bar.set_postfix(accuracy=f"{last['accuracy'].mean():.3f}")
             if stop_accuracy is not None and "accuracy" in last and \
