@@ -12,15 +12,19 @@ from .boolean import *  # noqa: F403
 from .convnets import *  # noqa: F403
 from .data import *  # noqa: F403
 from .digits_experiments import *  # noqa: F403
+from .executors import *  # noqa: F403
 from .experiments import *  # noqa: F403
 from .fourier import *  # noqa: F403
 from .intervals import *  # noqa: F403
+from .leaps import *  # noqa: F403
 from .lower_bound import *  # noqa: F403
 from .networks import *  # noqa: F403
 from .neuron_profiles import *  # noqa: F403
 from .plotting import use_book_style
 from .profiles import *  # noqa: F403
 from .random import make_generator, spawn_seeds
+from .sgd_regimes import *  # noqa: F403
+from .sphere import *  # noqa: F403
 from .sq import *  # noqa: F403
 from .statistical_queries import *  # noqa: F403
 from .symmetry import *  # noqa: F403
