@@ -277,3 +277,33 @@ def test_licence_and_citation_agree_with_the_package_metadata():
     assert citation["version"] == project["version"]
     for page in ("README.md", "book/index.md"):
         assert "CC BY 4.0" in (root / page).read_text(), page
+
+
+def _bib_entry(key: str, authors: str, year: str):
+    from pybtex.database import Entry, Person
+
+    return Entry("article", fields={"title": key, "year": year},
+                 persons={"author": [Person(name) for name in authors.split(" and ")]})
+
+
+def test_bibliography_labels_read_like_author_year_citations():
+    entries = [
+        _bib_entry("a", "Abbe, Emmanuel and Cornacchia, E. and H{\\k{a}}z{\\l}a, Jan", "2022"),
+        _bib_entry("b", "Abbe, Emmanuel and Boix-Adser{\\`a}, Enric", "2022"),
+        _bib_entry("c", "Abbe, Emmanuel and Boix-Adser{\\`a}, Enric and Misiakiewicz, T.",
+                   "2022"),
+        _bib_entry("d", "Kearns, Michael", "1998"),
+        _bib_entry("e", "Pedregosa, F. and others", "2011"),
+    ]
+    labels = sphinx_book_fixes.disambiguated_labels(entries)
+    assert labels == ["Abbe et al. 2022a", "Abbe and Boix-Adserà 2022", "Abbe et al. 2022b",
+                      "Kearns 1998", "Pedregosa et al. 2011"]
+
+
+def test_the_book_uses_the_author_year_bibliography_style():
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    sphinx_config = config["sphinx"]["config"]
+    assert sphinx_config["bibtex_reference_style"] == "author_year"
+    assert sphinx_config["bibtex_default_style"] == sphinx_book_fixes.BIBLIOGRAPHY_STYLE

@@ -15,6 +15,13 @@
   documents every public submodule of PACKAGE (an ``automodule`` with ``:members:`` each,
   in name order), so that the per-chapter modules of ``inal_tutorial.figures`` and
   ``inal_tutorial.exercises`` appear in book/api.md as soon as a chapter adds one.
+* **Author-year labels that match the citations.** The text cites author-year
+  ("Abbe et al. (2022a)") but pybtex's styles label the bibliography ``[ACHM22]``. The
+  style ``inal_author_year`` labels each entry "Abbe et al. 2022a" (one author: the
+  last name; two: both; more: the first "et al."; a letter after the year when two
+  entries would read the same), sorts by author, year and title, and the author-year
+  citations print the label's year, letter included, so a citation and its entry read
+  alike.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
+
+BIBLIOGRAPHY_STYLE = "inal_author_year"
 
 
 def _script_key(script) -> tuple:
@@ -96,7 +105,77 @@ class AutoSubmodules(SphinxDirective):
         return container.children
 
 
+def _last_names(entry) -> list[str]:
+    persons = entry.persons.get("author") or entry.persons.get("editor") or []
+    return [" ".join(person.last_names) for person in persons]
+
+
+def author_year_label(entry) -> str:
+    """"Last 2022", "Last and Other 2022" or "Last et al. 2022" (LaTeX decoded)."""
+    import codecs
+
+    import latexcodec  # noqa: F401  (registers the "ulatex" codec; a pybtex dependency)
+
+    names = [codecs.decode(name, "ulatex").replace("{", "").replace("}", "")
+             for name in _last_names(entry)]
+    if not names:
+        authors = entry.fields.get("title", entry.key)
+    elif len(names) == 1:
+        authors = names[0]
+    elif len(names) == 2 and names[1] != "others":
+        authors = f"{names[0]} and {names[1]}"
+    else:
+        authors = f"{names[0]} et al."
+    return f"{authors} {entry.fields.get('year', 'n.d.')}"
+
+
+def disambiguated_labels(entries) -> list[str]:
+    """The author-year labels of ``entries`` (in order), with a, b, ... where two collide."""
+    labels = [author_year_label(entry) for entry in entries]
+    counts = {label: labels.count(label) for label in labels}
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        if counts[label] > 1:
+            out.append(label + "abcdefghijklmnopqrstuvwxyz"[seen.get(label, 0)])
+            seen[label] = seen.get(label, 0) + 1
+        else:
+            out.append(label)
+    return out
+
+
+def _register_bibliography_style() -> None:
+    from pybtex.plugin import register_plugin
+    from pybtex.richtext import Text
+    from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+    from pybtex.style.labels import BaseLabelStyle
+    from pybtex.style.sorting.author_year_title import SortingStyle
+    from sphinxcontrib.bibtex.style.referencing import basic_author_year, extra_year
+    from sphinxcontrib.bibtex.style.template import node
+
+    class AuthorYearLabels(BaseLabelStyle):
+        def format_labels(self, sorted_entries):
+            yield from disambiguated_labels(list(sorted_entries))
+
+    class AuthorYearStyle(UnsrtStyle):
+        default_label_style = AuthorYearLabels
+        default_sorting_style = SortingStyle
+
+    @node
+    def label_year(children, data):
+        """The year of the entry's label, with its letter ("2022a")."""
+        assert not children
+        return Text(data["formatted_entry"].label.rsplit(" ", 1)[-1])
+
+    register_plugin("pybtex.style.formatting", BIBLIOGRAPHY_STYLE, AuthorYearStyle,
+                    force=True)
+    # The author-year reference styles read the year through this module-level node.
+    basic_author_year.year = label_year
+    extra_year.year = label_year
+
+
 def setup(app):
+    _register_bibliography_style()
     app.connect("html-page-context", _drop_repeated_scripts, priority=900)
     app.add_directive("autosubmodules", AutoSubmodules)
     # Around napoleon's handler (priority 500): before it, remember; after it, restore.
