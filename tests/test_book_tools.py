@@ -307,3 +307,27 @@ def test_the_book_uses_the_author_year_bibliography_style():
     sphinx_config = config["sphinx"]["config"]
     assert sphinx_config["bibtex_reference_style"] == "author_year"
     assert sphinx_config["bibtex_default_style"] == sphinx_book_fixes.BIBLIOGRAPHY_STYLE
+
+
+# --- pdf_build ----------------------------------------------------------------------------
+import pdf_build  # noqa: E402
+
+
+def test_the_pdf_has_an_unnumbered_preface_and_the_back_pages_as_appendices():
+    tex = ("\\begin{document}\n\\part{Preface}\n\\chapter{Preface}\ntext\n"
+           "\\part{Chapters}\n\\chapter{Fourier}\n\\chapter{Alignment}\n"
+           "\\part{For instructors and readers}\n\\chapter{API}\n\\end{document}\n")
+    fixed = pdf_build.fix_latex(tex)
+    assert "\\part" not in fixed
+    assert "\\chapter*{Preface}\\addcontentsline{toc}{chapter}{Preface}" in fixed
+    assert fixed.count("\\chapter{") == 3  # Fourier, Alignment, API stay numbered
+    assert fixed.index("\\appendix") < fixed.index("\\chapter{API}")
+    assert fixed.index("\\chapter{Alignment}") < fixed.index("\\appendix")
+
+
+def test_the_pdf_build_names_the_glyphs_a_font_lacks():
+    log = ("Missing character: There is no ⧵ (U+29F5) in font [latinmodern-math.otf]/OT:scr\n"
+           "Missing character: There is no ⧵ (U+29F5) in font [latinmodern-math.otf]/OT:scr\n"
+           "Missing character: There is no ✓ (U+2713) in font FreeSerif\n")
+    assert pdf_build.missing_glyphs(log) == ["⧵ (U+29F5)", "✓ (U+2713)"]
+    assert pdf_build.missing_glyphs("no problem\n") == []
