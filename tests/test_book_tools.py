@@ -331,3 +331,8 @@ def test_the_pdf_build_names_the_glyphs_a_font_lacks():
            "Missing character: There is no ✓ (U+2713) in font FreeSerif\n")
     assert pdf_build.missing_glyphs(log) == ["⧵ (U+29F5)", "✓ (U+2713)"]
     assert pdf_build.missing_glyphs("no problem\n") == []
+
+
+def test_launch_menu_is_recognized_among_header_buttons():
+    assert sphinx_book_fixes.is_launch_menu({"type": "group", "label": "launch-buttons"})
+    assert not sphinx_book_fixes.is_launch_menu({"type": "group", "label": "download-buttons"})

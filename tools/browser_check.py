@@ -14,9 +14,8 @@ typeset and the images have loaded, and reports a problem when
   glare on the dark theme: figures are drawn with ``inal_tutorial.use_book_style()``);
 * an internal link is broken: its file is missing or its ``#fragment`` names no element.
 
-Chromium is driven through its DevTools protocol over a pipe (``--remote-debugging-pipe``),
-so nothing but Debian's ``chromium`` is needed. The machine is offline: requests that
-leave localhost are answered by the check itself. MathJax comes from a local copy of the
+Chromium (the system's: Debian's ``chromium``) is driven by Playwright. The machine is
+offline: requests that leave localhost are answered by the check itself. MathJax comes from a local copy of the
 npm package (``make mathjax`` puts it in ``.venv/mathjax``) served at the CDN address the
 book uses; any other external request is refused and listed as a note (the Binder and
 Colab launch links are links, not requests).
@@ -25,24 +24,22 @@ Usage::
 
     python tools/browser_check.py [--html _build/html]
     python tools/browser_check.py --screenshot book/alignment.html --theme dark --out a.png
+    python tools/browser_check.py --screenshot book/alignment.html --phone --out p.png
+
+:meth:`Site.accessibility` runs axe-core (WCAG 2.1 A and AA rules) on a page in either
+theme; tests/book/test_browser.py requires no serious or critical violation anywhere.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import fcntl
 import functools
 import http.server
-import itertools
 import json
 import mimetypes
-import os
 import re
 import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -63,13 +60,13 @@ CHROMIUM_FLAGS = (
 )
 #: Where the book loads MathJax from (``mathjax_path`` in _config.yml): mapped to the local copy.
 MATHJAX_URL = re.compile(r"^https?://[^/]+/npm/mathjax@(?P<version>[^/]+)/(?P<path>es5/.*)$")
+#: axe-core, the accessibility engine (``make axe`` fetches the npm package).
+DEFAULT_AXE = ROOT / ".venv" / "axe-core" / "axe.min.js"
 #: Folders of a build that hold assets, not pages.
 ASSET_DIRS = ("_static", "_sources", "_images", "_sphinx_design_static", "_panels_static")
 IMAGE_MIMES = ("image/png", "image/svg+xml", "image/jpeg", "image/gif")
 REMOVE_OUTPUT_TAGS = {"remove-output", "remove_output", "remove-cell", "remove_cell"}
 PAGE_TIMEOUT_S = 60.0
-#: The DevTools events the check reads (the others are dropped as they arrive).
-KEPT_EVENTS = {"Page.loadEventFired", "Runtime.exceptionThrown"}
 
 
 # ---------------------------------------------------------------------------------------
@@ -271,147 +268,66 @@ def find_chromium() -> str | None:
     return None
 
 
-class CDPError(RuntimeError):
-    """Chromium answered a DevTools command with an error, or did not answer in time."""
+class BrowserError(RuntimeError):
+    """A page did not load, a page script failed, or the browser did not answer in time."""
 
 
-class Chromium:
-    """Headless Chromium driven through the DevTools protocol on a pipe (fds 3 and 4).
+#: The old name, kept for callers of the DevTools-protocol version of this check.
+CDPError = BrowserError
 
-    Requests that leave ``allowed_prefix`` (the local server) are answered here: MathJax
-    from the local copy ``mathjax_dir``, anything else refused and remembered in
+
+@dataclass
+class Tab:
+    """One open page: its Playwright context and page, and the script errors it threw."""
+
+    context: object
+    page: object
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (script URL, message)
+
+
+_STACK_URL = re.compile(r"\(?(?P<url>(?:https?|file)://[^\s)]+?)(?::\d+){0,2}\)?$", re.M)
+
+
+def _error_source(stack: str) -> str:
+    """The URL of the script that threw, from a JavaScript stack ('' for inline code)."""
+    match = _STACK_URL.search(stack or "")
+    return match.group("url") if match else ""
+
+
+class Browser:
+    """Headless Chromium (the system's, e.g. Debian's) driven by Playwright.
+
+    Every request that leaves ``allowed_prefix`` (the local server) is answered here:
+    MathJax from the local copy ``mathjax_dir``, anything else refused and remembered in
     :attr:`blocked`.
     """
 
     def __init__(self, executable: str, allowed_prefix: str, mathjax_dir: Path | None):
+        from playwright.sync_api import sync_playwright
+
         self.allowed_prefix = allowed_prefix
         self.mathjax_dir = Path(mathjax_dir) if mathjax_dir else None
         self.mathjax_version = _mathjax_version(self.mathjax_dir)
         self.blocked: list[str] = []
         self.mathjax_mismatch: list[str] = []
-        self._ids = itertools.count(1)
-        self._write_lock = threading.Lock()
-        self._cond = threading.Condition()
-        self._responses: dict[int, dict] = {}
-        self._events: list[dict] = []
-        self._targets: dict[str, str] = {}
-        self._profile = tempfile.mkdtemp(prefix="inal-chromium-")
-        to_child_r, self._to_child = os.pipe()
-        self._from_child, from_child_w = os.pipe()
+        self._playwright = sync_playwright().start()
+        flags = [flag for flag in CHROMIUM_FLAGS if flag != "--headless"]
+        self._browser = self._playwright.chromium.launch(
+            executable_path=executable, headless=True, args=flags)
 
-        def wire_pipes() -> None:  # in the child: commands on fd 3, answers on fd 4
-            a = fcntl.fcntl(to_child_r, fcntl.F_DUPFD, 10)
-            b = fcntl.fcntl(from_child_w, fcntl.F_DUPFD, 10)
-            os.dup2(a, 3)
-            os.dup2(b, 4)
-
-        self.process = subprocess.Popen(
-            [executable, *CHROMIUM_FLAGS, f"--user-data-dir={self._profile}",
-             "--remote-debugging-pipe", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4), preexec_fn=wire_pipes)  # noqa: PLW1509 - fds must be set before exec
-        os.close(to_child_r)
-        os.close(from_child_w)
-        self._reader = threading.Thread(target=self._read_loop, daemon=True)
-        self._reader.start()
-        self.send("Target.setDiscoverTargets", {"discover": False})
-
-    # -- protocol plumbing ------------------------------------------------------------
-    def _write(self, message: dict) -> None:
-        data = json.dumps(message).encode() + b"\0"
-        with self._write_lock:
-            os.write(self._to_child, data)
-
-    def _read_loop(self) -> None:
-        buffer = b""
-        while True:
-            try:
-                chunk = os.read(self._from_child, 1 << 16)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                with self._cond:
-                    self._responses[-1] = {"error": {"message": "Chromium exited"}}
-                    self._cond.notify_all()
-                return
-            buffer += chunk
-            *messages, buffer = buffer.split(b"\0")
-            for raw in messages:
-                message = json.loads(raw)
-                if message.get("method") == "Fetch.requestPaused":
-                    self._answer_request(message)
-                    continue
-                if "id" not in message and message.get("method") not in KEPT_EVENTS:
-                    continue
-                with self._cond:
-                    if "id" in message:
-                        self._responses[message["id"]] = message
-                    else:
-                        self._events.append(message)
-                    self._cond.notify_all()
-
-    def send(self, method: str, params: dict | None = None, session: str | None = None,
-             timeout: float = PAGE_TIMEOUT_S) -> dict:
-        """Send one DevTools command and wait for its result."""
-        ident = next(self._ids)
-        message = {"id": ident, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        self._write(message)
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while ident not in self._responses and -1 not in self._responses:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise CDPError(f"{method}: no answer from Chromium in {timeout:.0f} s")
-                self._cond.wait(left)
-            answer = self._responses.pop(ident, None) or self._responses[-1]
-        if "error" in answer:
-            raise CDPError(f"{method}: {answer['error'].get('message')}")
-        return answer.get("result", {})
-
-    def wait_event(self, method: str, session: str, timeout: float = PAGE_TIMEOUT_S) -> dict:
-        """Wait for (and consume) the next event ``method`` of ``session``."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for i, event in enumerate(self._events):
-                    if event.get("method") == method and event.get("sessionId") == session:
-                        return self._events.pop(i)
-                left = deadline - time.monotonic()
-                if left <= 0 or -1 in self._responses:
-                    raise CDPError(f"no {method} within {timeout:.0f} s")
-                self._cond.wait(left)
-
-    def events(self, session: str, method: str) -> list[dict]:
-        """Take every event ``method`` of ``session`` received so far."""
-        with self._cond:
-            taken = [e for e in self._events if e.get("sessionId") == session
-                     and e.get("method") == method]
-            self._events = [e for e in self._events if e not in taken]
-        return taken
-
-    def _answer_request(self, message: dict) -> None:
-        params, session = message["params"], message.get("sessionId")
-        url = params["request"]["url"]
-        reply = {"requestId": params["requestId"]}
+    def _route(self, route) -> None:
+        url = route.request.url
         if url.startswith(self.allowed_prefix) or url.startswith("data:"):
-            method = "Fetch.continueRequest"
-        else:
-            body = self._mathjax_file(url)
-            if body is not None:
-                mime = mimetypes.guess_type(url)[0] or "application/octet-stream"
-                method = "Fetch.fulfillRequest"
-                reply.update(responseCode=200, body=base64.b64encode(body).decode(),
-                             responseHeaders=[{"name": "Content-Type", "value": mime},
-                                              {"name": "Access-Control-Allow-Origin",
-                                               "value": "*"}])
-            else:
-                method = "Fetch.failRequest"
-                reply["errorReason"] = "BlockedByClient"
-                self.blocked.append(url)
-        self._write({"id": next(self._ids), "method": method, "params": reply,
-                     "sessionId": session})
+            route.continue_()
+            return
+        body = self._mathjax_file(url)
+        if body is None:
+            self.blocked.append(url)
+            route.abort("blockedbyclient")
+            return
+        mime = mimetypes.guess_type(url.split("?")[0])[0] or "application/octet-stream"
+        route.fulfill(status=200, body=body, headers={"Content-Type": mime,
+                                                      "Access-Control-Allow-Origin": "*"})
 
     def _mathjax_file(self, url: str) -> bytes | None:
         match = MATHJAX_URL.match(url.split("?")[0])
@@ -428,74 +344,58 @@ class Chromium:
         return path.read_bytes()
 
     # -- pages ----------------------------------------------------------------------
-    def open_tab(self, width: int = 1280, height: int = 900, theme: str | None = None) -> str:
-        """A new tab with requests intercepted; ``theme`` 'light'/'dark' preset for the book."""
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
-            "sessionId"]
-        self._targets[session] = target
-        for domain in ("Page", "Runtime"):
-            self.send(f"{domain}.enable", session=session)
-        self.send("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}, session=session)
-        self.send("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-                  session=session)
+    def open_tab(self, width: int = 1280, height: int = 900, theme: str | None = None,
+                 scale: float = 1, mobile: bool = False) -> Tab:
+        """A new page with requests intercepted; ``theme`` 'light'/'dark' preset for the book."""
+        context = self._browser.new_context(
+            viewport={"width": width, "height": height}, device_scale_factor=scale,
+            is_mobile=mobile, has_touch=mobile)
+        context.set_default_timeout(PAGE_TIMEOUT_S * 1000)
+        context.route("**/*", self._route)
         if theme:
             # The theme reads these keys before it paints (pydata-sphinx-theme).
-            script = (f"try {{ localStorage.setItem('mode', '{theme}');"
-                      f" localStorage.setItem('theme', '{theme}'); }} catch (e) {{}}")
-            self.send("Page.addScriptToEvaluateOnNewDocument", {"source": script},
-                      session=session)
-        return session
+            context.add_init_script(
+                f"try {{ localStorage.setItem('mode', '{theme}');"
+                f" localStorage.setItem('theme', '{theme}'); }} catch (e) {{}}")
+        tab = Tab(context, context.new_page())
+        tab.page.on("pageerror", lambda error: tab.errors.append(
+            (_error_source(error.stack or ""), (error.message or "exception").splitlines()[0])))
+        return tab
 
-    def close_tab(self, session: str) -> None:
-        """Close the tab of ``session`` and forget its events."""
-        target = self._targets.pop(session, None)
-        if target is not None:
-            try:
-                self.send("Target.closeTarget", {"targetId": target})
-            except CDPError:
-                pass
-        with self._cond:
-            self._events = [e for e in self._events if e.get("sessionId") != session]
+    def close_tab(self, tab: Tab) -> None:
+        tab.context.close()
 
-    def navigate(self, session: str, url: str) -> None:
+    def navigate(self, tab: Tab, url: str) -> None:
         """Load ``url`` in the tab and wait for its load event."""
-        self.events(session, "Page.loadEventFired")
-        answer = self.send("Page.navigate", {"url": url}, session=session)
-        if answer.get("errorText"):
-            raise CDPError(f"{url}: {answer['errorText']}")
-        self.wait_event("Page.loadEventFired", session)
+        from playwright.sync_api import Error as PlaywrightError
 
-    def evaluate(self, session: str, expression: str) -> object:
+        try:
+            tab.page.goto(url, wait_until="load")
+        except PlaywrightError as err:
+            raise BrowserError(f"{url}: {err.message.splitlines()[0]}") from err
+
+    def evaluate(self, tab: Tab, expression: str) -> object:
         """Evaluate a JavaScript expression (awaiting a promise) and return its JSON value."""
-        answer = self.send("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
-                                                "returnByValue": True}, session=session)
-        if "exceptionDetails" in answer:
-            raise CDPError(f"page script failed: {answer['exceptionDetails'].get('text')}")
-        return answer["result"].get("value")
+        from playwright.sync_api import Error as PlaywrightError
 
-    def screenshot(self, session: str) -> bytes:
-        """A PNG of the tab's viewport."""
-        data = self.send("Page.captureScreenshot", {"format": "png"}, session=session)["data"]
-        return base64.b64decode(data)
+        try:
+            return tab.page.evaluate(expression)
+        except PlaywrightError as err:
+            raise BrowserError(f"page script failed: {err.message.splitlines()[0]}") from err
+
+    def add_script(self, tab: Tab, path: Path) -> None:
+        """Run the script file ``path`` in the tab's page (e.g. axe-core)."""
+        tab.page.add_script_tag(path=str(path))
+
+    def screenshot(self, tab: Tab, full_page: bool = False) -> bytes:
+        """A PNG of the tab's viewport (or of the whole page)."""
+        return tab.page.screenshot(full_page=full_page)
 
     def close(self) -> None:
         try:
-            self.send("Browser.close", timeout=10)
-        except CDPError:
-            pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        for fd in (self._to_child, self._from_child):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        shutil.rmtree(self._profile, ignore_errors=True)
+            self._browser.close()
+        finally:
+            self._playwright.stop()
 
 
 def _mathjax_version(mathjax_dir: Path | None) -> str | None:
@@ -559,6 +459,22 @@ _PAGE_REPORT_JS = r"""
 """
 
 
+# axe-core's WCAG 2.x A/AA rules on the whole page, violations only.
+_AXE_JS = r"""
+(async () => {
+  const result = await axe.run(document, {
+    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    resultTypes: ["violations"],
+  });
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
+    count: v.nodes.length,
+  }));
+})()
+"""
+
+
 @dataclass
 class PageReport:
     """What one page showed in the browser, and the problems found on it."""
@@ -578,7 +494,7 @@ class PageReport:
         return not self.problems
 
 
-def check_page(browser: Chromium, server_url: str, html_dir: Path, page: str,
+def check_page(browser: Browser, server_url: str, html_dir: Path, page: str,
                source_root: Path, server_errors: list[tuple[str, int]] | None = None
                ) -> PageReport:
     """Load ``page`` in a fresh tab and check math, images, figures, links and errors.
@@ -597,26 +513,22 @@ def check_page(browser: Chromium, server_url: str, html_dir: Path, page: str,
             report.problems.append(f"redirect to {refresh}: {why}")
         report.notes.append(f"redirects to {refresh}")
         return report
-    session = browser.open_tab()
+    tab = browser.open_tab()
     blocked_before = len(browser.blocked)
     errors_before = len(server_errors) if server_errors is not None else 0
     try:
-        browser.navigate(session, server_url + page)
-        data = browser.evaluate(session, _PAGE_REPORT_JS)
-    except CDPError as err:
+        browser.navigate(tab, server_url + page)
+        data = browser.evaluate(tab, _PAGE_REPORT_JS)
+    except BrowserError as err:
         report.problems.append(f"did not load: {err}")
-        browser.close_tab(session)
+        browser.close_tab(tab)
         return report
-    for event in browser.events(session, "Runtime.exceptionThrown"):
-        details = event["params"]["exceptionDetails"]
-        where = details.get("url", "")
-        text = (details.get("exception") or {}).get("description") or details.get("text", "")
-        text = text.splitlines()[0] if text else "exception"
+    for where, text in tab.errors:
         if where.startswith(server_url) or not where:
             report.problems.append(f"JavaScript error: {text}")
         else:
             report.notes.append(f"JavaScript error in external script {where}: {text}")
-    browser.close_tab(session)
+    browser.close_tab(tab)
     for path, status in (server_errors or [])[errors_before:]:
         if path != "/favicon.ico":  # asked for by the browser itself; the book declares none
             report.problems.append(f"HTTP {status} for {path}")
@@ -668,7 +580,7 @@ class Site:
     source_root: Path = ROOT
     mathjax_dir: Path | None = DEFAULT_MATHJAX
     server: Server = field(init=False)
-    browser: Chromium = field(init=False)
+    browser: Browser = field(init=False)
 
     def __post_init__(self) -> None:
         self.html_dir = Path(self.html_dir)
@@ -678,7 +590,7 @@ class Site:
         if self.mathjax_dir is not None and _mathjax_version(self.mathjax_dir) is None:
             raise RuntimeError(f"no MathJax copy in {self.mathjax_dir}: `make mathjax` fetches it")
         self.server = Server(self.html_dir)
-        self.browser = Chromium(executable, self.server.base_url, self.mathjax_dir)
+        self.browser = Browser(executable, self.server.base_url, self.mathjax_dir)
 
     def check(self, page: str) -> PageReport:
         report = check_page(self.browser, self.server.base_url, self.html_dir, page,
@@ -687,29 +599,51 @@ class Site:
         return report
 
     def screenshot(self, page: str, theme: str, out: Path, *, scroll_to: str | None = None,
-                   width: int = 1280, height: int = 900) -> None:
-        """Save a PNG of ``page`` in the ``theme`` ('light' or 'dark'), scrolled to a CSS selector."""
-        session = self.browser.open_tab(width, height, theme)
-        self.browser.navigate(session, self.server.base_url + page)
-        self.browser.evaluate(session, _PAGE_REPORT_JS)  # waits for MathJax and images
-        if scroll_to:
-            self.browser.evaluate(session, f"""(() => {{
-                const e = document.querySelector({json.dumps(scroll_to)});
-                if (e) e.scrollIntoView({{block: "center"}}); }})()""")
-            time.sleep(0.3)
-        shown = self.browser.evaluate(session, "document.documentElement.dataset.theme")
-        if shown != theme:
-            raise RuntimeError(f"the page shows theme {shown!r}, not {theme!r}")
-        Path(out).write_bytes(self.browser.screenshot(session))
-        self.browser.close_tab(session)
+                   width: int = 1280, height: int = 900, phone: bool = False) -> None:
+        """Save a PNG of ``page`` in the ``theme`` ('light' or 'dark'), scrolled to a CSS
+        selector; ``phone`` renders it as a 390 px wide phone screen at 3x density."""
+        if phone:
+            width, height = 390, 844
+        tab = self.browser.open_tab(width, height, theme, scale=3 if phone else 1,
+                                    mobile=phone)
+        try:
+            self.browser.navigate(tab, self.server.base_url + page)
+            self.browser.evaluate(tab, _PAGE_REPORT_JS)  # waits for MathJax and images
+            if scroll_to:
+                self.browser.evaluate(tab, f"""(() => {{
+                    const e = document.querySelector({json.dumps(scroll_to)});
+                    if (e) e.scrollIntoView({{block: "center"}}); }})()""")
+                time.sleep(0.3)
+            shown = self.browser.evaluate(tab, "document.documentElement.dataset.theme")
+            if shown != theme:
+                raise RuntimeError(f"the page shows theme {shown!r}, not {theme!r}")
+            Path(out).write_bytes(self.browser.screenshot(tab))
+        finally:
+            self.browser.close_tab(tab)
+
+    def accessibility(self, page: str, theme: str, axe_script: Path = DEFAULT_AXE
+                      ) -> list[dict]:
+        """The axe-core violations of ``page`` in ``theme``: one dict per rule broken, with
+        its ``id``, ``impact`` ('minor' ... 'critical'), ``help`` and the first offending
+        elements (``targets``)."""
+        if not Path(axe_script).is_file():
+            raise RuntimeError(f"no axe-core at {axe_script}: `make axe` fetches it")
+        tab = self.browser.open_tab(theme=theme)
+        try:
+            self.browser.navigate(tab, self.server.base_url + page)
+            self.browser.evaluate(tab, _PAGE_REPORT_JS)  # waits for MathJax and images
+            self.browser.add_script(tab, Path(axe_script))
+            return self.browser.evaluate(tab, _AXE_JS)
+        finally:
+            self.browser.close_tab(tab)
 
     def theme_colours(self, page: str, theme: str) -> dict:
         """How ``page`` looks in ``theme``: the theme shown, the page's background colour, and
         the background and filter the theme gives the first figure (CSS computed values)."""
-        session = self.browser.open_tab(theme=theme)
+        tab = self.browser.open_tab(theme=theme)
         try:
-            self.browser.navigate(session, self.server.base_url + page)
-            return self.browser.evaluate(session, """(() => {
+            self.browser.navigate(tab, self.server.base_url + page)
+            return self.browser.evaluate(tab, """(() => {
                 const style = e => e ? getComputedStyle(e) : null;
                 const img = document.querySelector(".cell_output img");
                 return {theme: document.documentElement.dataset.theme || "",
@@ -718,7 +652,7 @@ class Site:
                         figureFilter: img ? style(img).filter : null};
             })()""")
         finally:
-            self.browser.close_tab(session)
+            self.browser.close_tab(tab)
 
     def close(self) -> None:
         self.browser.close()
@@ -748,6 +682,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page", action="append", help="check only this page (repeatable)")
     parser.add_argument("--screenshot", metavar="PAGE", help="save a screenshot of PAGE instead")
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
+    parser.add_argument("--phone", action="store_true",
+                        help="the screenshot as a 390 px phone screen (3x density)")
     parser.add_argument("--scroll-to", default=".cell_output img",
                         help="CSS selector to scroll into view before the screenshot")
     parser.add_argument("--out", type=Path, default=Path("screenshot.png"))
@@ -757,7 +693,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.screenshot:
         with Site(args.html, args.source, args.mathjax) as site:
-            site.screenshot(args.screenshot, args.theme, args.out, scroll_to=args.scroll_to)
+            site.screenshot(args.screenshot, args.theme, args.out, scroll_to=args.scroll_to,
+                            phone=args.phone)
         print(f"saved {args.out}")
         return 0
     failed = 0

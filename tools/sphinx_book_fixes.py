@@ -15,6 +15,10 @@
   documents every public submodule of PACKAGE (an ``automodule`` with ``:members:`` each,
   in name order), so that the per-chapter modules of ``inal_tutorial.figures`` and
   ``inal_tutorial.exercises`` appear in book/api.md as soon as a chapter adds one.
+* **Launch buttons only where they can launch.** sphinx-book-theme gives a text
+  notebook (a ``.md`` page with code cells, such as the instructors page) Binder and
+  Colab buttons; Colab cannot open a ``.md`` file and Binder opens it as text. Pages
+  whose source is not an ``.ipynb`` lose the rocket menu.
 * **Author-year labels that match the citations.** The text cites author-year
   ("Abbe et al. (2022a)") but pybtex's styles label the bibliography ``[ACHM22]``. The
   style ``inal_author_year`` labels each entry "Abbe et al. 2022a" (one author: the
@@ -59,6 +63,17 @@ def unique_scripts(scripts: list) -> list:
 def _drop_repeated_scripts(app, pagename, templatename, context, doctree) -> None:
     if "script_files" in context:
         context["script_files"] = unique_scripts(context["script_files"])
+
+
+def is_launch_menu(button: dict) -> bool:
+    """Whether a header button of sphinx-book-theme is its launch (rocket) menu."""
+    return button.get("label") == "launch-buttons"
+
+
+def _drop_launch_buttons_off_notebooks(app, pagename, templatename, context, doctree):
+    if "header_buttons" in context and context.get("page_source_suffix") != ".ipynb":
+        context["header_buttons"] = [b for b in context["header_buttons"]
+                                     if not is_launch_menu(b)]
 
 
 _ATTRIBUTE_KINDS = ("attribute", "data", "property")
@@ -177,6 +192,8 @@ def _register_bibliography_style() -> None:
 def setup(app):
     _register_bibliography_style()
     app.connect("html-page-context", _drop_repeated_scripts, priority=900)
+    # After the theme adds its launch buttons (priority 501).
+    app.connect("html-page-context", _drop_launch_buttons_off_notebooks, priority=600)
     app.add_directive("autosubmodules", AutoSubmodules)
     # Around napoleon's handler (priority 500): before it, remember; after it, restore.
     app.connect("autodoc-process-docstring", _remember_attribute_docstring, priority=400)

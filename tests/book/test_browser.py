@@ -2,8 +2,9 @@
 
 Per page: it loads without errors, MathJax typeset all the math (no raw TeX left),
 every image loaded, a chapter shows as many figures as its notebook has, no figure has
-an opaque white background, and no internal link is broken. Then: the figures read on
-the light and on the dark theme.
+an opaque white background, and no internal link is broken; axe-core finds no serious
+or critical accessibility violation, on the light and on the dark theme. Then: the
+figures read on both themes.
 """
 
 from __future__ import annotations
@@ -37,6 +38,20 @@ def site(book_html):
 def test_page(site, page):
     report = site.check(page)
     assert report.ok, f"{page}:\n  " + "\n  ".join(report.problems)
+
+
+SERIOUS = ("serious", "critical")
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("page", PAGES)
+def test_page_has_no_serious_accessibility_violation(site, page, theme):
+    if browser_check.redirect_target(BOOK_HTML / page) is not None:
+        return  # a redirect page shows nothing: its target is checked
+    violations = [v for v in site.accessibility(page, theme) if v["impact"] in SERIOUS]
+    assert violations == [], "\n".join(
+        f"{v['impact']} {v['id']} ({v['count']}x: {v['help']}): {v['targets']}"
+        for v in violations)
 
 
 def test_every_page_of_the_toc_was_built(book_html):
