@@ -370,7 +370,7 @@ def plot_inal_explorer(result: InalExplorerResult) -> Figure:
                        marker="<" if is_zero else "o")
         text = "0 (up to round-off)" if is_zero else format_alignment(float(value))
         right.annotate(text, (x, position), xytext=(0, 9), textcoords="offset points",
-                       ha="left" if is_zero else "center", fontsize=8, color="#808080")
+                       ha="left" if is_zero else "center", fontsize=8, color="#4d4d4d")
     right.set_xlim(low, high)
     right.set_ylim(-0.7, 2.7)
     right.set_yticks(positions, names)

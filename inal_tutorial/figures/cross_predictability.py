@@ -260,7 +260,7 @@ def plot_inal_vs_cp(records: list[dict], profile=None, ax=None, cutoff: int = 2)
     ax.set_yscale("log")
     ax.set_xlabel(r"first-layer INAL $\sum_k W^k(f)A_k(n)$ (ReLU, Gaussian init)")
     ax.set_ylabel("CP of the orbit under signed permutations")
-    ax.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.16))
+    ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     fig.tight_layout()
     return fig
 

@@ -236,7 +236,7 @@ def plot_bound(result: BoundResult):
     left.set_ylabel("success probability")
     s = result.settings
     left.set_title(f"k-parities, n = {s['n']}: bound (lines) vs noisy GD (points)", fontsize=11)
-    left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
+    left.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
     levels = list(next(iter(result.traces.values())).kl_totals())
     width = 0.8 / len(levels)
     ks = list(result.traces)
