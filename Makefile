@@ -35,8 +35,8 @@ TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-reco
 # The page `make screenshots` shows, light and dark.
 PAGE ?= book/fourier.html
 
-.PHONY: book test venv lock lint unit nbval build-check browser-check student student-check \
-  pdf screenshots chromium mathjax execute clean
+.PHONY: book test venv lock lint unit nbval build-check browser-check student student-check assignments \
+  pdf tex student-pdf screenshots chromium mathjax axe execute clean
 
 venv: $(STAMP)
 
@@ -62,14 +62,20 @@ lock:
 	$(LOCK_VENV)/bin/python tools/lock.py
 	rm -rf $(LOCK_VENV)
 
+# _config.yml executes with jupyter-cache (`execute_notebooks: cache`, kept in
+# _build/.jupyter_cache): a chapter whose code is unchanged is not re-run. With XeLaTeX
+# installed the PDF is built too (`make pdf` installs TeX Live; the landing page links it).
 book: $(STAMP)
-	rm -rf _build
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
+	@if command -v xelatex >/dev/null && command -v xindy >/dev/null; then \
+	  $(BIN)/python tools/pdf_build.py; \
+	else echo "No XeLaTeX here: \`make pdf\` installs TeX Live (Debian) and builds the PDF."; fi
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
 
 # Every check, in order: lint, unit tests, notebooks (nbval), the book from a clean build
-# folder, every page in a browser, the student edition.
-test: lint unit nbval build-check browser-check student-check
+# folder (so every chapter executes from scratch), its PDF, every page in a browser, the
+# student edition and its PDF.
+test: lint unit nbval build-check pdf browser-check student-pdf student-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check inal_tutorial tests benchmarks book tools
@@ -88,43 +94,74 @@ nbval: $(STAMP)
 	ATEN_CPU_CAPABILITY=default $(NBVAL)
 	MKL_CBWR=COMPATIBLE $(NBVAL)
 
+# From an empty _build: no execution cache, every chapter runs.
 build-check: $(STAMP)
 	rm -rf _build
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 
 # Open every page of _build/html in headless Chromium (tools/browser_check.py).
-browser-check: $(STAMP) chromium $(MATHJAX)
+browser-check: $(STAMP) chromium $(MATHJAX) $(AXE)
 	INAL_REQUIRE_BOOK=1 $(PYTEST) tests/book/test_browser.py -q
 
-# The book without solutions, in _build/student/html (tools/student_build.py).
+# The book without solutions, in _build/student/html (tools/student_build.py); it first
+# rewrites the student notebooks in student/book/ (commit them: the student edition's
+# launch buttons open them; tests/test_student_notebooks.py checks they are up to date).
 student: $(STAMP)
 	$(BIN)/python tools/student_build.py
 
 student-check: student
 	INAL_REQUIRE_BOOK=1 $(PYTEST) tests/book/test_student_build.py -q
 
-# The whole book as one PDF (XeLaTeX), in _build/latex/book.pdf. Not part of `make test`.
-pdf: $(STAMP)
+# Graded assignments (otter-grader) from the chapters' exercises, in _build/assignments/
+# (tools/make_assignments.py): for each chapter, dist/student/ to hand out and
+# dist/autograder/*.zip, with which `otter run -a ZIP submission.ipynb` grades.
+assignments: $(STAMP)
+	$(BIN)/python tools/make_assignments.py
+
+# The whole book as one PDF (XeLaTeX; tools/pdf_build.py), copied to
+# _build/html/inal-tutorial.pdf, where the landing page links it. It reuses the execution
+# cache of the HTML build; TeX Live comes from Debian's packages when missing.
+tex:
 	@missing=; for p in $(TEX_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  $(APT_GET) update -q && $(APT_GET) install -y -q --no-install-recommends $$missing; fi
-	rm -rf _build/latex
-	$(BIN)/jupyter-book build . --builder pdflatex -n --keep-going
-	@echo "PDF: $(CURDIR)/_build/latex/book.pdf"
 
-# PAGE of the built book in the light and the dark theme, as PNGs in _build/screenshots.
+pdf: $(STAMP) tex
+	$(BIN)/python tools/pdf_build.py
+
+# The student edition's PDF (no solutions), in _build/student/html/inal-tutorial.pdf.
+student-pdf: $(STAMP) tex student
+	$(BIN)/python tools/pdf_build.py --source _build/student/src --html _build/student/html
+
+# PAGE of the built book in the light and the dark theme and on a phone, as PNGs in
+# _build/screenshots.
 screenshots: $(STAMP) chromium $(MATHJAX)
 	mkdir -p _build/screenshots
 	for theme in light dark; do \
 	  $(BIN)/python tools/browser_check.py --screenshot $(PAGE) --theme $$theme \
 	    --out _build/screenshots/$$(basename $(PAGE) .html)-$$theme.png || exit 1; \
 	done
+	$(BIN)/python tools/browser_check.py --screenshot $(PAGE) --phone \
+	  --out _build/screenshots/$$(basename $(PAGE) .html)-phone.png
 
 chromium:
 	@command -v chromium >/dev/null || { \
 	  $(APT_GET) update -q && $(APT_GET) install -y -q chromium chromium-driver; }
 
 mathjax: $(MATHJAX)
+
+# axe-core (the accessibility engine the browser check runs), from the npm registry.
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/axe-core/axe.min.js
+axe: $(AXE)
+
+$(AXE):
+	@command -v npm >/dev/null || { $(APT_GET) update -q && $(APT_GET) install -y -q npm; }
+	rm -rf $(VENV)/axe-core && mkdir -p $(VENV)/axe-core
+	tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null) \
+	  && tar xzf $$tmp/axe-core-$(AXE_VERSION).tgz -C $(VENV)/axe-core --strip-components=1 \
+	  && rm -rf $$tmp
+	test -f $(AXE)
 
 $(MATHJAX):
 	@command -v npm >/dev/null || { $(APT_GET) update -q && $(APT_GET) install -y -q npm; }

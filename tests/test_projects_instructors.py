@@ -46,7 +46,8 @@ def test_make_targets_the_page_names():
         assert name in targets, f"`make {name}` is not a Makefile target"
     assert "student-check" in targets["test"] and "nbval" in targets["test"]
     assert "student_build.py" in targets["student"]
-    assert "pdflatex" in targets["pdf"] and "pdf" not in targets["test"]
+    assert "make_assignments.py" in targets["assignments"]
+    assert "pdf_build.py" in targets["pdf"] and "pdf_build.py" in targets["student-pdf"]
     nbval = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "ATEN_CPU_CAPABILITY=default $(NBVAL)" in nbval
     assert "MKL_CBWR=COMPATIBLE $(NBVAL)" in nbval
@@ -87,6 +88,21 @@ def test_configuration_the_page_describes():
     assert config["latex"]["latex_documents"]["targetname"] == "book.tex"
     build = (ROOT / "tools" / "student_build.py").read_text(encoding="utf-8")
     assert '["hide_solutions"] = True' in build and '"execute_notebooks"] = "off"' in build
+    assert '["path_to_book"] = STUDENT_DIR' in build and 'STUDENT_DIR = "student"' in build
+
+
+def test_student_notebooks_and_assignments_the_page_describes():
+    import make_assignments
+    import student_build
+    import sync_colab_cell
+
+    assert "`student/book/`" in PAGE and student_build.PLACEHOLDER == "# your answer here"
+    assert (ROOT / student_build.STUDENT_DIR / "book").is_dir()
+    assert "`# your answer here`" in PAGE and "grader.check(...)" in PAGE
+    assert make_assignments.OUT == ROOT / "_build" / "assignments"
+    assert "`_build/assignments/<chapter>/`" in PAGE
+    assert sync_colab_cell.release_tag("1.2.3") == "v1.2.3"
+    assert "the git tag `v` plus the version of\n  `pyproject.toml`" in PAGE
 
 
 def test_checker_example_does_not_give_the_answer_away():

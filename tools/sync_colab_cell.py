@@ -1,9 +1,17 @@
 """Write the Colab setup cell into every chapter notebook.
 
-The repository's address is written once, in ``_config.yml`` (``repository.url``);
-this script copies it into the first cell of each ``book/*.ipynb`` (tag
-``remove-cell``), inserting the cell if a notebook lacks it. ``--check`` only
-reports notebooks whose cell is missing or stale (exit status 1), for the tests.
+The repository's address is written once, in ``_config.yml`` (``repository.url``), and
+the book's version once, in ``pyproject.toml``; this script copies both into the first
+cell of each ``book/*.ipynb`` (tag ``remove-cell``), inserting the cell if a notebook
+lacks it. ``--check`` only reports notebooks whose cell is missing or stale (exit
+status 1), for the tests.
+
+On Colab the cell prints one line and installs the package at the release tag
+``v<version>`` (:func:`release_tag`), not the moving ``main``: a reader of this version
+of the book gets the package it was executed with. A tag, unlike a commit hash, can be
+written into the notebooks before the release commit exists; making a release means
+bumping ``version`` in ``pyproject.toml``, running this script, committing and pushing
+the tag ``v<version>`` (the tests check that the cells name the version of pyproject).
 """
 
 from __future__ import annotations
@@ -26,7 +34,24 @@ def repository_url() -> str:
     return match.group(1)
 
 
-def colab_cell_source(url: str) -> str:
+def book_version() -> str:
+    """The package's version, from ``[project]`` in ``pyproject.toml``."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    project = re.search(r"^\[project\]\s*\n(.*?)(?=^\[|\Z)", text, re.M | re.S)
+    match = re.search(r'^version\s*=\s*"([^"]+)"', project.group(1) if project else "", re.M)
+    if not match:
+        raise SystemExit("pyproject.toml has no [project] version")
+    return match.group(1)
+
+
+def release_tag(version: str) -> str:
+    """The git tag of a release: ``v`` and the version (``v0.1.0``)."""
+    return f"v{version}"
+
+
+def colab_cell_source(url: str, version: str | None = None) -> str:
+    """The cell: on Colab, print one line and pip-install the package at its release tag."""
+    version = book_version() if version is None else version
     # Wrapped to the book's 88 columns (the address on a line of its own).
     return (
         f"{MARKER} install the companion package when this runs on Google Colab;\n"
@@ -36,7 +61,9 @@ def colab_cell_source(url: str) -> str:
         'if "google.colab" in sys.modules:\n'
         "    import subprocess\n"
         "\n"
-        f"    url = \"git+{url}\"\n"
+        f"    url = \"git+{url}@{release_tag(version)}\"\n"
+        f"    print(\"Installing inal-tutorial {version} (the book's version) from "
+        "GitHub...\")\n"
         "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\",\n"
         "                    f\"inal-tutorial @ {url}\"], check=True)"
     )
