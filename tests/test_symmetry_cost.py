@@ -172,8 +172,11 @@ def test_depth_targets_are_the_log_parity_and_majority():
 
 
 def test_figures_are_registered_and_plot_records():
+    from inal_tutorial.figures import canonical_name
+
     names = it.plotting.figure_names()
-    assert "cost_of_symmetry_parity_scaling" in names and "cost_of_symmetry_depth" in names
+    for registered in ("cost_of_symmetry_parity_scaling", "cost_of_symmetry_depth"):
+        assert canonical_name(registered) in names
     records = [{"n": n, "k": 3, "architecture": a, "steps": [10.0 * n, 12.0 * n, math.inf],
                 "median_steps": 12.0 * n, "learned": 2 / 3}
                for n in (8, 16) for a in ("fully connected", "masked")]

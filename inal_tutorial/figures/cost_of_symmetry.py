@@ -171,8 +171,8 @@ def plot_depth_comparison(records: list[dict]):
         rows = {r["depth"]: r for r in records if r["target"] == name}
         x = np.arange(len(depths)) + (i - (len(names) - 1) / 2) * width
         ax.bar(x, [rows[d]["accuracy"] for d in depths], width * 0.9, color=colour, label=name,
-               yerr=[rows[d]["accuracy_se"] for d in depths], capsize=3, ecolor="#808080")
-    ax.axhline(0.5, color="#808080", ls="--", lw=1)
+               yerr=[rows[d]["accuracy_se"] for d in depths], capsize=3, ecolor="#666666")
+    ax.axhline(0.5, color="#666666", ls="--", lw=1)
     ax.text(len(depths) - 0.45, 0.51, "chance", ha="right", va="bottom", fontsize=9)
     ax.set_xticks(np.arange(len(depths)), [f"{d} layers" for d in depths])
     ax.set_ylim(0.0, 1.2)

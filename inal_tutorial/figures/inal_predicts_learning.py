@@ -88,18 +88,18 @@ def plot_inal_vs_accuracy(records: Sequence[AlignmentRecord], ax=None, *, annota
         if annotate and r.accuracy_mean > 0.97:
             # The learned targets crowd together at the top: write their labels downwards.
             ax.annotate(r.label, (r.inal, r.accuracy_mean), textcoords="offset points",
-                        xytext=(0, -9), fontsize=7, color=colour, rotation=-90, ha="center",
+                        xytext=(0, -9), fontsize=8, color=colour, rotation=-90, ha="center",
                         va="top")
         elif annotate and r.accuracy_mean < 0.53:  # on the chance line: above the point
             ax.annotate(r.label, (r.inal, r.accuracy_mean), textcoords="offset points",
-                        xytext=(0, 8), fontsize=7, color=colour, ha="center")
+                        xytext=(0, 8), fontsize=8, color=colour, ha="center")
         elif annotate:  # right of the point, or left of it near the crowded right edge
             right = r.inal < 1e-3
             ax.annotate(r.label, (r.inal, r.accuracy_mean), textcoords="offset points",
-                        xytext=(6 if right else -6, -3), fontsize=7, color=colour,
+                        xytext=(6 if right else -6, -3), fontsize=8, color=colour,
                         ha="left" if right else "right")
     baseline = float(np.mean([r.constant_baseline for r in records]))
-    ax.axhline(baseline, ls="--", lw=1, color="#808080")
+    ax.axhline(baseline, ls="--", lw=1, color="#666666")
     ax.set_xscale("log")
     ax.set_ylim(0.45, 1.04)
     ax.set_xlabel("INAL (log scale)")
@@ -252,7 +252,7 @@ def plot_heldout_sweep(records: Sequence[HeldoutRecord]):
         right.errorbar([r.n for r in rs], acc, yerr=err, fmt="o", ls=styles[lab],
                        color=colours[lab], ms=4, capsize=2, label=lab)
     for ax in (left, right):
-        ax.axhline(0.5, color="0.5", ls=":", lw=1)
+        ax.axhline(0.5, color="0.4", ls=":", lw=1)
         ax.set_ylim(0.4, 1.04)
         ax.set_ylabel("held-out accuracy (mean over seeds)")
     left.set_xscale("log")
@@ -264,8 +264,8 @@ def plot_heldout_sweep(records: Sequence[HeldoutRecord]):
     right.set_xticks(ns)
     right.set_xlabel("n (budget: 8n² training inputs, 3n² steps in the chapter)")
     right.set_title("(b) the same against n, one line per target", fontsize=10)
-    right.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5),
-                 title="target (both panels)", title_fontsize=7)
+    right.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5),
+                 title="target (both panels)", title_fontsize=8)
     fig.tight_layout()
     return fig
 

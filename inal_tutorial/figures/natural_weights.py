@@ -108,7 +108,7 @@ def plot_teacher_spectrum(spectra: dict[str, np.ndarray],
             err = None
             if predicted_stderr is not None and law in predicted_stderr:
                 err = 2 * predicted_stderr[law] / total
-            ax.errorbar(x, predicted[law] / total, yerr=err, fmt="o", ms=4, color="#808080",
+            ax.errorbar(x, predicted[law] / total, yerr=err, fmt="o", ms=4, color="#666666",
                         capsize=2, lw=0.8,
                         label="one random neuron (± 2 s.e.)" if i == 0 else None)
     ax.set_yscale("log")
@@ -155,7 +155,7 @@ def plot_student_fits(records: list[dict], affine_ceiling: dict[str, float] | No
             ax.plot(sizes, [np.mean(r["linear_r2"]) for r in rows], ls="--", color=colour,
                     lw=1.2, alpha=0.8, label=f"affine fit, {distribution}")
         if affine_ceiling is not None and law in affine_ceiling:
-            ax.axhline(affine_ceiling[law], ls=":", color="#808080", lw=1.2,
+            ax.axhline(affine_ceiling[law], ls=":", color="#666666", lw=1.2,
                        label="affine ceiling, hypercube (W^1/Var)")
         ax.set_xscale("log")
         ax.set_xticks(sizes_all, [str(size) for size in sizes_all])

@@ -179,7 +179,7 @@ def plot_staircase_vs_parity(run: StaircaseParityRun) -> Figure:
             ax.axhline(one_bit, color=color, ls=":", lw=1.2,
                        label=f"best single bit for {name} ({one_bit:.3f})")
     for value in sorted(set(round(c, 6) for c in constants)):
-        ax.axhline(value, color="#808080", ls="--", lw=1.2,
+        ax.axhline(value, color="#666666", ls="--", lw=1.2,
                    label=f"best constant predictor ({value:.2f})")
     ax.set_xlabel("SGD step")
     ax.set_ylabel(f"accuracy on {run.test_size} held-out inputs")
