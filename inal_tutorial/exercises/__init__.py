@@ -42,8 +42,9 @@ __all__ = [
 ]
 
 #: The chapters that have checkers (one module each), imported on first attribute access.
-CHAPTERS = ("alignment", "cost_of_symmetry", "cross_predictability", "explorers", "fourier",
-            "inal_predicts_learning", "natural_weights", "noisy_gd", "projects")
+CHAPTERS = ("alignment", "beyond_the_bound", "cost_of_symmetry", "cross_predictability",
+            "explorers", "fourier", "inal_predicts_learning", "natural_weights", "noisy_gd",
+            "projects", "sphere", "staircases_leaps")
 
 
 def __getattr__(name: str):
