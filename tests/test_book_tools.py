@@ -336,3 +336,11 @@ def test_the_pdf_build_names_the_glyphs_a_font_lacks():
 def test_launch_menu_is_recognized_among_header_buttons():
     assert sphinx_book_fixes.is_launch_menu({"type": "group", "label": "launch-buttons"})
     assert not sphinx_book_fixes.is_launch_menu({"type": "group", "label": "download-buttons"})
+
+
+def test_citation_lists_lose_their_list_role():
+    body = ('<p>x</p><div role="list" class="citation-list">\n<div class="citation" '
+            'role="doc-biblioentry">')
+    fixed = sphinx_book_fixes.without_citation_list_role(body)
+    assert 'role="list"' not in fixed and 'class="citation-list"' in fixed
+    assert 'role="doc-biblioentry"' in fixed

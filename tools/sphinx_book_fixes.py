@@ -19,6 +19,10 @@
   notebook (a ``.md`` page with code cells, such as the instructors page) Binder and
   Colab buttons; Colab cannot open a ``.md`` file and Binder opens it as text. Pages
   whose source is not an ``.ipynb`` lose the rocket menu.
+* **A bibliography that is not a broken list.** docutils marks the citations block
+  ``role="list"`` while its entries are ``doc-biblioentry`` elements holding back-links,
+  which ARIA does not allow as list children (axe-core: aria-required-children,
+  critical); the role goes, the entries keep theirs.
 * **Author-year labels that match the citations.** The text cites author-year
   ("Abbe et al. (2022a)") but pybtex's styles label the bibliography ``[ACHM22]``. The
   style ``inal_author_year`` labels each entry "Abbe et al. 2022a" (one author: the
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 
 from docutils import nodes
 from docutils.statemachine import StringList
@@ -68,6 +73,19 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree) -> Non
 def is_launch_menu(button: dict) -> bool:
     """Whether a header button of sphinx-book-theme is its launch (rocket) menu."""
     return button.get("label") == "launch-buttons"
+
+
+_CITATION_LIST_ROLE = re.compile(r'<div role="list" class="citation-list">')
+
+
+def without_citation_list_role(body: str) -> str:
+    """The page body with the ``role="list"`` of docutils' citation lists removed."""
+    return _CITATION_LIST_ROLE.sub('<div class="citation-list">', body)
+
+
+def _fix_citation_lists(app, pagename, templatename, context, doctree) -> None:
+    if "body" in context:
+        context["body"] = without_citation_list_role(context["body"])
 
 
 def _drop_launch_buttons_off_notebooks(app, pagename, templatename, context, doctree):
@@ -194,6 +212,7 @@ def setup(app):
     app.connect("html-page-context", _drop_repeated_scripts, priority=900)
     # After the theme adds its launch buttons (priority 501).
     app.connect("html-page-context", _drop_launch_buttons_off_notebooks, priority=600)
+    app.connect("html-page-context", _fix_citation_lists)
     app.add_directive("autosubmodules", AutoSubmodules)
     # Around napoleon's handler (priority 500): before it, remember; after it, restore.
     app.connect("autodoc-process-docstring", _remember_attribute_docstring, priority=400)
