@@ -13,9 +13,21 @@ Sub-commands
     Regenerate any figure of the book through
     :func:`~inal_tutorial.plotting.make_figure` at ``--scale small`` (the chapter's
     setting) or ``large`` (the documented crisp one) and write it to ``--output``
-    (PNG, PDF or SVG by the file's suffix). ``figure --list`` lists the figures.
+    (PNG, PDF or SVG by the file's suffix). ``figure --list`` lists the figures with
+    their CPU time; ``--style paper`` draws them on an opaque white background with
+    black text.
+``sweep NAME``
+    Run one of the book's sweeps (:data:`SWEEPS`) at ``--scale small`` or ``large`` and
+    print its records as JSON.
 ``info``
     Versions, the available devices and the Walsh–Hadamard backend.
+
+``figure`` and ``sweep`` take ``--workers N`` (N local worker processes) or
+``--scheduler ADDRESS`` (``dask`` for a Dask ``LocalCluster``, or a scheduler's address)
+for the sweeps' independent tasks (:func:`~inal_tutorial.executors.run_tasks`); the
+results are those of the serial run. ``--help`` and argument errors import neither torch
+nor numpy, so they answer at once; progress bars are drawn only when stderr is a
+terminal (and never with ``TQDM_DISABLE=1``).
 
 Bad arguments end with a message naming the argument and exit status 2, never a
 traceback: argparse's own errors print the usage and ``inal-tutorial COMMAND: error: …``;
@@ -37,10 +49,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import torch
-
-__all__ = ["main", "build_parser", "TRAINING_CONFIGS", "TrainingConfig", "TARGETS"]
+__all__ = ["main", "build_parser", "TRAINING_CONFIGS", "TrainingConfig", "TARGETS", "SWEEPS"]
 
 #: Target names accepted by ``estimate`` (and used by the training configurations).
 TARGETS = ("parity", "majority", "staircase", "random")
@@ -86,8 +95,19 @@ def _float_in(low: float, *, low_open: bool = False) -> Callable[[str], float]:
     return parse
 
 
-def _device(text: str) -> torch.device:
-    """``--device``: ``cpu`` or an existing ``cuda[:index]`` (:func:`check_device`)."""
+_DEVICE_PATTERN = r"cpu|cuda(:[0-9]+)?"
+
+
+def _device(text: str):
+    """``--device``: ``cpu`` or an existing ``cuda[:index]`` (:func:`check_device`).
+
+    The spelling is checked first, without torch, so that a misspelt device is an
+    argument error that does not pay for importing torch.
+    """
+    import re
+
+    if not re.fullmatch(_DEVICE_PATTERN, text.strip()):
+        raise argparse.ArgumentTypeError(f"device must be 'cpu' or 'cuda[:index]', got {text!r}")
     from ._validation import check_device
 
     try:
@@ -96,7 +116,20 @@ def _device(text: str) -> torch.device:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+_DTYPES = ("float32", "float64")
+
+
+def _torch_dtype(name: str):
+    import torch
+
+    return {"float32": torch.float32, "float64": torch.float64}[name]
+
+
+def _progress_enabled(requested: bool = True) -> bool:
+    """Progress bars only when asked, on a terminal, and not silenced by ``TQDM_DISABLE``."""
+    from ._progress import progress_disabled_by_environment
+
+    return requested and sys.stderr.isatty() and not progress_disabled_by_environment()
 
 
 # ---------------------------------------------------------------------------
@@ -127,13 +160,19 @@ def make_target(name: str, n: int, k: int | None = None, seed: int = 0):
     raise ValueError(f"unknown target {name!r}: expected one of {list(TARGETS)}")
 
 
-def _add_architecture_arguments(parser: argparse.ArgumentParser) -> None:
-    from .networks import ACTIVATIONS, BIAS_LAWS, INITIALIZATIONS
+#: The choices of :class:`~inal_tutorial.networks.MLPEnsemble`, spelt out here so that
+#: building the parser does not import torch (a test checks they are the same).
+ACTIVATIONS = ("abs", "gelu", "linear", "quadratic", "relu", "sigmoid", "sign", "tanh")
+INITIALIZATIONS = ("gaussian", "rademacher", "uniform")
+BIAS_LAWS = ("gaussian", "rademacher", "uniform", "zero", "none")
 
+
+def _add_architecture_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("architecture (fully connected, i.i.d. initialization)")
     group.add_argument("--hidden", type=_int_in(1, 1_000_000), nargs="+", default=[256],
                        metavar="WIDTH", help="hidden layer widths (default: 256)")
-    group.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
+    group.add_argument("--activation", choices=ACTIVATIONS, default="relu",
+                       help="activation of the hidden layers (default: relu)")
     group.add_argument("--init", choices=INITIALIZATIONS, default="gaussian",
                        help="law of the weights, variance 1/fan-in (default: gaussian)")
     group.add_argument("--bias", choices=BIAS_LAWS, default="gaussian",
@@ -192,6 +231,8 @@ def _dumps(report: dict) -> str:
 
 
 def _run_estimate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    import torch
+
     from ._validation import offset_seed
     from .alignment import estimate_inal
     from .boolean import Embedded
@@ -210,8 +251,8 @@ def _run_estimate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     _check_network_size(args.n_init, "--n-init", n_total, args.hidden)
     network = MLPEnsemble(n_total, tuple(args.hidden), n_models=args.n_init,
                           activation=args.activation, init=args.init, bias=args.bias,
-                          bias_std=args.bias_std, seed=args.seed, dtype=_DTYPES[args.dtype],
-                          device=args.device)
+                          bias_std=args.bias_std, seed=args.seed,
+                          dtype=_torch_dtype(args.dtype), device=args.device or "cpu")
     if not all(bool(torch.isfinite(p).all()) for p in network.parameters()):
         raise ValueError(f"--bias-std must be small enough for the biases to be finite in "
                          f"{args.dtype}, got {args.bias_std:g}")
@@ -219,7 +260,8 @@ def _run_estimate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         "float64"
     try:
         result = estimate_inal(target, network, n_samples=samples,
-                               seed=offset_seed(args.seed, 1), progress=not args.json)
+                               seed=offset_seed(args.seed, 1),
+                               progress=_progress_enabled(not args.json))
     except ValueError as err:
         if "NaN" not in str(err) and "infinite" not in str(err):
             raise
@@ -234,6 +276,13 @@ def _run_estimate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
                    **{f"per-layer stderr {name}": float(v) for name, v in zip(
                        layer_names, result.per_layer_stderr, strict=True)}},
                   hint=hint)
+    warning = None
+    if result.n_samples is not None and lo <= 0.0 <= hi:
+        warning = (f"the 95% confidence interval [{lo:.3g}, {hi:.3g}] contains 0: "
+                   f"{result.n_samples} sampled inputs do not resolve this INAL from 0; "
+                   f"raise --samples (the interval shrinks like 1/sqrt(samples)), e.g. "
+                   f"--samples {min(10**9, 16 * result.n_samples)}")
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(_dumps({
             "target": target.name, "n": n_total, "hidden": list(args.hidden),
@@ -244,6 +293,7 @@ def _run_estimate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
             "per_layer": dict(zip(layer_names, map(float, result.per_layer), strict=True)),
             "per_layer_stderr": dict(zip(layer_names, map(float, result.per_layer_stderr),
                                          strict=True)),
+            "warning": warning,
         }))
         return 0
     inputs = (f"exact over all 2^{n_total} inputs" if result.n_samples is None
@@ -311,6 +361,8 @@ TRAINING_CONFIGS: dict[str, TrainingConfig] = {
 
 
 def _run_train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    import numpy as np
+
     from .networks import MLPEnsemble
     from .training import train
 
@@ -324,12 +376,14 @@ def _run_train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     _check_network_size(args.seeds, "--seeds", target.n, hidden)
     network = MLPEnsemble(target.n, hidden, n_models=args.seeds, activation=config.activation,
                           output_bias=config.output_bias, seed=args.seed, device=args.device)
-    print(f"configuration: {args.config}: {config.description}")
-    print(f"target {target.name} on n = {target.n} bits; {args.seeds} seed(s) trained as one "
-          f"ensemble of width {hidden}; device {network.weights[0].device}")
+    say = (lambda *a, **k: None) if args.json else print
+    say(f"configuration: {args.config}: {config.description}")
+    say(f"target {target.name} on n = {target.n} bits; {args.seeds} seed(s) trained as one "
+        f"ensemble of width {hidden}; device {network.weights[0].device}")
     start = time.perf_counter()
     history = train(network, target, seed=args.seed, device=args.device,
-                    progress=not args.no_progress, **options)
+                    progress=_progress_enabled(not args.no_progress and not args.json),
+                    **options)
     seconds = time.perf_counter() - start
     last_step = int(history.steps[-1])
     hint = f"training diverged: lower --lr, got {options['lr']:g}"
@@ -338,6 +392,22 @@ def _run_train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     _check_finite({f"final {name} of seed {i}": float(v) for name, values in metrics.items()
                    for i, v in enumerate(np.asarray(values).ravel())},
                   hint=hint, divergence=True)
+    if args.json:
+        report = {"config": args.config, "target": target.name, "n": target.n,
+                  "hidden": list(hidden), "seeds": args.seeds, "seed": args.seed,
+                  "options": options, "steps": last_step, "seconds": seconds,
+                  "curve_steps": [int(v) for v in history.steps]}
+        if "accuracy" in history:
+            threshold = options.get("stop_accuracy") or 0.99
+            reached = history.steps_to("accuracy", threshold)
+            report["final_accuracy"] = [float(v) for v in history.final("accuracy")]
+            report["accuracy_threshold"] = threshold
+            report["steps_to_threshold"] = [int(v) if np.isfinite(v) else None
+                                            for v in reached]
+        report["final_correlation"] = [float(v) for v in
+                                       np.asarray(history.final("correlation")).ravel()]
+        print(_dumps(report))
+        return 0
     print(f"ran {last_step} steps in {seconds:.1f} s ({seconds / max(last_step, 1) * 1e3:.2f} ms "
           f"per step for all seeds)")
     if "accuracy" in history:
@@ -358,23 +428,76 @@ def _run_train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
 # ---------------------------------------------------------------------------
 
 
+def _executor_of(args: argparse.Namespace):
+    """``--workers N`` -> N local processes, ``--scheduler ADDRESS`` -> Dask; else None."""
+    if getattr(args, "scheduler", None):
+        return args.scheduler
+    workers = getattr(args, "workers", None)
+    return workers if workers and workers > 1 else None
+
+
+class _Heartbeat:
+    """A bar of elapsed against estimated seconds while a figure computes (on a terminal)."""
+
+    def __init__(self, label: str, estimate: float | None, enabled: bool):
+        self.label, self.estimate, self.enabled = label, estimate, enabled
+
+    def __enter__(self):
+        import threading
+
+        self._stop = threading.Event()
+        self._thread = None
+        if self.enabled:
+            from ._progress import progress_bar
+
+            total = max(1, round(self.estimate)) if self.estimate else None
+            self._bar = progress_bar(iter(()), total=total, desc=self.label, enabled=True)
+            self._thread = threading.Thread(target=self._tick, daemon=True)
+            self._thread.start()
+        return self
+
+    def _tick(self) -> None:
+        start = time.perf_counter()
+        done = 0
+        while not self._stop.wait(1.0):
+            elapsed = int(time.perf_counter() - start)
+            if self.estimate is None or elapsed <= self._bar.total:
+                self._bar.update(elapsed - done)
+                done = elapsed
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._bar.close()
+
+
 def _run_figure(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from .executors import describe_executor, use_executor
+    from .figures import FIGURE_ALIASES, apply_style, describe_cost
     from .plotting import registry
 
     figures = registry()
     if args.list:
         width = max((len(name) for name in figures), default=0)
+        print(f"{'NAME':<{width}}  {'SMALL':>7}  {'LARGE':>8}  [CHAPTER] DESCRIPTION "
+              f"(CPU time on one core)")
         for name, spec in sorted(figures.items()):
-            print(f"{name:<{width}}  [{spec.chapter}] {spec.description}")
+            print(f"{name:<{width}}  {describe_cost(name, 'small'):>7}  "
+                  f"{describe_cost(name, 'large'):>8}  [{spec.chapter}] {spec.description}")
         return 0
     if args.name is None:
         parser.error("give a figure NAME, or --list to list them")
-    if args.name not in figures:
-        close = difflib.get_close_matches(args.name, list(figures), n=3)
+    name = args.name
+    if name not in figures and name in FIGURE_ALIASES:
+        name = FIGURE_ALIASES[name]
+        print(f"note: figure {args.name!r} is now called {name!r}", file=sys.stderr)
+    if name not in figures:
+        close = difflib.get_close_matches(name, list(figures), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else \
             "; run 'inal-tutorial figure --list' to list them"
-        parser.error(f"unknown figure {args.name!r}{hint}")
-    output = Path(args.output) if args.output else Path(f"{args.name}.png")
+        parser.error(f"unknown figure {name!r}{hint}")
+    output = Path(args.output) if args.output else Path(f"{name}.png")
     if output.suffix.lower() not in FIGURE_SUFFIXES:
         parser.error(f"--output must end in one of {', '.join(FIGURE_SUFFIXES)}, got {str(output)!r}")
     if not output.parent.exists():
@@ -386,12 +509,75 @@ def _run_figure(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
 
     from .plotting import make_figure
 
+    executor = _executor_of(args)
+    from .figures import figure_cost
+
+    estimate = figure_cost(name, args.scale)
+    print(f"computing figure {name!r} at scale {args.scale} (seed {args.seed}): "
+          f"{describe_cost(name, args.scale)} of CPU time on one core "
+          f"(? = not measured); running on {describe_executor(executor)}", file=sys.stderr,
+          flush=True)
     start = time.perf_counter()
-    fig = make_figure(args.name, scale=args.scale, seed=args.seed)
-    fig.savefig(output, bbox_inches="tight")
+    with use_executor(executor), _Heartbeat(name, estimate, _progress_enabled()):
+        fig = make_figure(name, scale=args.scale, seed=args.seed)
+    apply_style(fig, args.style)
+    paper = args.style == "paper"
+    fig.savefig(output, bbox_inches="tight", transparent=False if paper else None,
+                **({"facecolor": "white"} if paper else {}))
     plt.close(fig)
-    print(f"wrote {output} (figure {args.name!r}, scale {args.scale}, seed {args.seed}, "
-          f"{time.perf_counter() - start:.1f} s)")
+    print(f"wrote {output} (figure {name!r}, scale {args.scale}, seed {args.seed}, "
+          f"style {args.style}, {time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# sweep
+# ---------------------------------------------------------------------------
+
+#: Sweeps of ``inal-tutorial sweep``: name -> (module, function, settings dict, one line).
+SWEEPS: dict[str, tuple[str, str, str, str]] = {
+    "inal-vs-accuracy": ("experiments", "inal_vs_accuracy", "HEADLINE_SETTINGS",
+                         "INAL against accuracy after a fixed SGD budget, 13 targets on 15 "
+                         "bits (one task per target)"),
+    "heldout": ("experiments", "heldout_sweep", "HELDOUT_SETTINGS",
+                "held-out accuracy against exact INAL over n (one task per n)"),
+    "digits": ("digits_experiments", "digits_experiment", "DIGITS_SETTINGS",
+               "8x8 digits, MLP vs CNN on original and permuted pixels (one task per cell)"),
+    "digits-grid": ("digits_experiments", "digits_grid", "DIGITS_GRID_SETTINGS",
+                    "8x8 digits, five architectures under graded pixel shuffles (one task "
+                    "per architecture)"),
+}
+
+
+def _run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    import importlib
+
+    from .executors import describe_executor
+    from .experiments import as_rows
+
+    module_name, function, settings_name, _ = SWEEPS[args.name]
+    output = Path(args.output) if args.output else None
+    if output is not None and not output.parent.exists():
+        parser.error(f"--output: directory {str(output.parent)!r} does not exist")
+    module = importlib.import_module(f".{module_name}", __package__)
+    settings = dict(getattr(module, settings_name)[args.scale])
+    executor = _executor_of(args)
+    print(f"sweep {args.name} at scale {args.scale} (seed {args.seed}) on "
+          f"{describe_executor(executor)}: {function}({settings})", file=sys.stderr,
+          flush=True)
+    start = time.perf_counter()
+    records = getattr(module, function)(**settings, seed=args.seed,
+                                        progress=_progress_enabled(), executor=executor)
+    text = _dumps({"sweep": args.name, "function": function, "scale": args.scale,
+                   "seed": args.seed, "settings": {k: list(v) if isinstance(v, tuple) else v
+                                                   for k, v in settings.items()},
+                   "records": as_rows(records)})
+    if output is None:
+        print(text)
+    else:
+        output.write_text(text + "\n")
+        print(f"wrote {output} ({len(records)} records, "
+              f"{time.perf_counter() - start:.1f} s)", file=sys.stderr)
     return 0
 
 
@@ -401,6 +587,9 @@ def _run_figure(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
 
 
 def _run_info(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    import numpy as np
+    import torch
+
     from . import __version__
     from .fourier import _fht_cpu
 
@@ -422,15 +611,40 @@ def _run_info(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 # ---------------------------------------------------------------------------
 
 
+def _add_executor_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "parallel runs (the sweeps' independent tasks; results are the same as serial)")
+    where = group.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_int_in(1, 4096), default=None, metavar="N",
+                       help="run the independent tasks on N local worker processes "
+                            "(default: serially, in this process)")
+    where.add_argument("--scheduler", type=_scheduler, default=None, metavar="ADDRESS",
+                       help="run them on Dask: 'dask' for a LocalCluster on this machine, or "
+                            "a scheduler address such as tcp://10.0.0.5:8786 (needs the "
+                            "'dask' extra: pip install \"inal-tutorial[dask]\")")
+
+
+def _scheduler(text: str) -> str:
+    if text != "dask" and "://" not in text:
+        raise argparse.ArgumentTypeError(f"expected 'dask' or an address like "
+                                         f"tcp://host:8786, got {text!r}")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``inal-tutorial`` (one sub-parser per sub-command)."""
+    """The argument parser of ``inal-tutorial`` (one sub-parser per sub-command).
+
+    Building and using it imports neither torch nor numpy: ``--help`` and argument
+    errors answer at once; the sub-commands import what they need when they run.
+    """
     from . import __version__
 
     parser = argparse.ArgumentParser(
         prog="inal-tutorial",
         description="Initial alignment (INAL) tutorial: estimate INAL, train the book's "
                     "configurations, regenerate the book's figures.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="print the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
@@ -439,9 +653,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Estimate INAL(f, NN) = max over layers of the mean over neurons v of "
                     "E_theta <f, NN_v>^2: exact over all 2^n inputs for n <= "
                     f"{EXACT_DEFAULT_MAX_N} (only the initialization is random), else the "
-                    f"unbiased U-statistic on --samples inputs (default {DEFAULT_SAMPLES}).",
+                    f"unbiased U-statistic on --samples inputs (default {DEFAULT_SAMPLES}). "
+                    "A sampled estimate whose interval contains 0 prints a warning.",
         epilog="example: inal-tutorial estimate --target parity --n 12 --k 2 --hidden 256")
-    est.add_argument("--target", choices=TARGETS, default="parity")
+    est.add_argument("--target", choices=TARGETS, default="parity",
+                     help="the target function (default: parity)")
     est.add_argument("--n", type=_int_in(1, 4096), default=12, help="input bits (default 12)")
     est.add_argument("--k", type=_int_in(0, 4096), default=None,
                      help="degree of the parity / length of the staircase (default 3)")
@@ -452,9 +668,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="initializations averaged over (default 64)")
     est.add_argument("--samples", type=_int_in(2, 10**9), default=None,
                      help="sample this many inputs instead of enumerating all 2^n")
-    est.add_argument("--seed", type=_int_in(0, 2**62), default=0)
-    est.add_argument("--dtype", choices=sorted(_DTYPES), default="float32")
-    est.add_argument("--device", type=_device, default=torch.device("cpu"))
+    est.add_argument("--seed", type=_int_in(0, 2**62), default=0,
+                     help="seed of the initializations and the sampled inputs (default 0)")
+    est.add_argument("--dtype", choices=_DTYPES, default="float32",
+                     help="floating-point type of the networks (default: float32)")
+    est.add_argument("--device", type=_device, default=None,
+                     help="cpu or cuda[:index] (default: cpu)")
     est.add_argument("--json", action="store_true", help="print the result as JSON")
     est.set_defaults(run=_run_estimate)
 
@@ -469,32 +688,71 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"one of: {names}")
     tr.add_argument("--seeds", type=_int_in(1, 4096), default=1,
                     help="independent seeds trained together as one ensemble (default 1)")
-    tr.add_argument("--seed", type=_int_in(0, 2**62), default=0)
+    tr.add_argument("--seed", type=_int_in(0, 2**62), default=0,
+                    help="master seed of the initializations and the data (default 0)")
     tr.add_argument("--steps", type=_int_in(0, 10**9), default=None,
                     help="number of SGD/GD steps (cap; default from the configuration)")
-    tr.add_argument("--lr", type=_float_in(0.0, low_open=True), default=None)
+    tr.add_argument("--lr", type=_float_in(0.0, low_open=True), default=None,
+                    help="learning rate > 0 (default from the configuration)")
     tr.add_argument("--hidden", type=_int_in(1, 1_000_000), nargs="+", default=None,
                     metavar="WIDTH", help="hidden widths (default from the configuration)")
-    tr.add_argument("--eval-every", type=_int_in(1, 10**9), default=None)
-    tr.add_argument("--device", type=_device, default=None)
-    tr.add_argument("--no-progress", action="store_true", help="no progress bar")
+    tr.add_argument("--eval-every", type=_int_in(1, 10**9), default=None,
+                    help="steps between evaluations (default from the configuration)")
+    tr.add_argument("--device", type=_device, default=None,
+                    help="cpu or cuda[:index] (default: cpu)")
+    tr.add_argument("--no-progress", action="store_true",
+                    help="no progress bar (there is none anyway when stderr is not a "
+                         "terminal, or with TQDM_DISABLE=1)")
+    tr.add_argument("--json", action="store_true",
+                    help="print the result as JSON (per-seed accuracies, steps to the "
+                         "threshold), without the text summary or a progress bar")
     tr.set_defaults(run=_run_train)
 
     fig = commands.add_parser(
         "figure", help="regenerate a figure of the book",
-        description="Regenerate a figure of the book by name and write it to a file.",
+        description="Regenerate a figure of the book by name and write it to a file. The "
+                    "CPU time it takes is printed before it starts (and listed by --list); "
+                    "on a terminal a bar shows the time elapsed against that estimate.",
         epilog="example: inal-tutorial figure fourier-majority --scale large "
-               "--output majority.pdf")
+               "--style paper --output majority.pdf")
     fig.add_argument("name", nargs="?", metavar="NAME", help="figure name (see --list)")
-    fig.add_argument("--list", action="store_true", help="list the figures and exit")
+    fig.add_argument("--list", action="store_true",
+                     help="list the figures with their CPU time at each scale, and exit")
     fig.add_argument("--scale", choices=("small", "large"), default="small",
                      help="small: the chapter's setting; large: the crisp documented one")
     fig.add_argument("--output", "-o", default=None,
                      help="output file, .png/.pdf/.svg (default NAME.png)")
-    fig.add_argument("--seed", type=_int_in(0, 2**62), default=0)
+    fig.add_argument("--seed", type=_int_in(0, 2**62), default=0,
+                     help="master seed of the figure's experiment (default 0)")
+    fig.add_argument("--style", choices=("book", "paper"), default="book",
+                     help="book: as the chapters show it; paper: opaque white background, "
+                          "pure black text, ticks and axes (for papers and slides)")
+    _add_executor_arguments(fig)
     fig.set_defaults(run=_run_figure)
 
-    info = commands.add_parser("info", help="versions, devices and kernels in use")
+    sw = commands.add_parser(
+        "sweep", help="run one of the book's sweeps and print its records as JSON",
+        description="Run a sweep of the book at its small (the chapter's) or large setting "
+                    "and print its records as JSON (or write them to --output). The "
+                    "independent tasks run serially, on --workers local processes or on "
+                    "Dask (--scheduler); the records are the same. Sweeps: "
+                    + "; ".join(f"{k}: {v[3]}" for k, v in SWEEPS.items()),
+        epilog="example: inal-tutorial sweep heldout --scale large --workers 2 "
+               "--output heldout.json")
+    sw.add_argument("name", choices=list(SWEEPS), metavar="NAME",
+                    help="one of: " + ", ".join(SWEEPS))
+    sw.add_argument("--scale", choices=("small", "large"), default="small",
+                    help="small: the chapter's setting; large: the documented larger one")
+    sw.add_argument("--seed", type=_int_in(0, 2**62), default=0,
+                    help="master seed of the sweep (default 0)")
+    sw.add_argument("--output", "-o", default=None,
+                    help="write the JSON records to this file (default: standard output)")
+    _add_executor_arguments(sw)
+    sw.set_defaults(run=_run_sweep)
+
+    info = commands.add_parser("info", help="versions, devices and kernels in use",
+                               description="Print the versions, the devices and the "
+                                           "Walsh-Hadamard backend in use.")
     info.set_defaults(run=_run_info)
     return parser
 
@@ -508,7 +766,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args, sub)
     except (ValueError, TypeError, MemoryError) as err:  # DivergenceError is a ValueError
         return _report_error(err)
+    except ImportError as err:  # an optional extra that is missing (e.g. Dask)
+        if "pip install" not in str(err):
+            raise
+        return _report_error(err)
     except RuntimeError as err:  # torch's failed allocations (CPU or CUDA) are RuntimeErrors
+        import torch
+
         if isinstance(err, getattr(torch, "OutOfMemoryError", ())) or any(
                 phrase in str(err) for phrase in ("can't allocate memory", "out of memory")):
             return _report_error(err)

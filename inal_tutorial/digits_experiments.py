@@ -32,7 +32,6 @@ from ._experiment_helpers import (
     _tile_ensemble,
     _train_groups,
 )
-from ._progress import progress_bar
 from ._validation import (
     check_choice,
     check_dtype,
@@ -49,6 +48,7 @@ from .data import (
     permute_first_layer,
     random_pixel_permutation,
 )
+from .executors import run_tasks
 from .intervals import bootstrap_interval, t_interval
 from .networks import MLPEnsemble
 from .random import SeedLike, make_generator, spawn_seeds
@@ -137,7 +137,8 @@ def digits_experiment(task: DigitsTask | None = None, *, mlp_hidden: Sequence[in
                       n_seeds: int = 8, n_init: int = 16, steps: int = 300,
                       batch_size: int = 64, lr: float = 0.1, loss: str = "hinge",
                       permutation_seed: int = 1, inal_layer: int | None = 0, n_evals: int = 10,
-                      seed: SeedLike = 0, progress: bool = True) -> list[DigitsRecord]:
+                      seed: SeedLike = 0, progress: bool = True,
+                      executor=None) -> list[DigitsRecord]:
     r"""INAL and trained accuracy of an MLP and a small CNN on digits, original vs permuted pixels.
 
     For each architecture (a fully connected :class:`~inal_tutorial.networks.MLPEnsemble`
@@ -180,6 +181,11 @@ def digits_experiment(task: DigitsTask | None = None, *, mlp_hidden: Sequence[in
     n_evals : int in [1, steps]
     seed : int in [0, 2**62] or torch.Generator
     progress : bool
+    executor : optional
+        Where the four cells run, one task each
+        (:func:`~inal_tutorial.executors.run_tasks`): None serially, an int for that many
+        local processes, ``"dask"`` or a scheduler address for Dask. The records are the
+        same for every executor.
 
     Returns
     -------
@@ -208,39 +214,48 @@ def digits_experiment(task: DigitsTask | None = None, *, mlp_hidden: Sequence[in
                    what="a convolution's outputs on a minibatch")
     net_seed, train_seed, inal_seed = spawn_seeds(seed, 3)
 
-    def build(kind: str, models: int, model_seed: int):
-        if kind == "MLP":
-            return MLPEnsemble(task.n_features, mlp_hidden, n_models=models, seed=model_seed)
-        return CNNEnsemble(task.image_shape, cnn_channels, cnn_hidden, n_models=models,
-                           seed=model_seed)
-
     cells = [(kind, pixels) for kind in ("MLP", "CNN") for pixels in ("original", "permuted")]
     permuted = task.permuted(seed=permutation_seed)
-    records = []
-    for kind, pixels in progress_bar(cells, desc="digits", enabled=progress):
-        data = task if pixels == "original" else permuted
-        inal = estimate_inal_on_data(data.x_train, data.y_train, build(kind, n_init, inal_seed))
-        layer = inal.layer if inal_layer is None else inal_layer
-        if layer >= len(inal.per_layer):
-            raise ValueError(f"inal_layer must be at most {len(inal.per_layer) - 1} for the "
-                             f"{kind}, got {layer}")
-        net = build(kind, n_seeds, net_seed)
-        history = sgd(net, data.dataset(), steps=steps, lr=lr, batch_size=batch_size, loss=loss,
-                      seed=train_seed, eval_every=max(1, steps // n_evals), progress=False)
-        final = history.final("accuracy")
-        mean, se, half = t_interval(final)
-        records.append(DigitsRecord(
-            architecture=kind, pixels=pixels, n_parameters=_count_parameters(net),
-            inal=float(inal.per_layer[layer]), inal_stderr=float(inal.per_layer_stderr[layer]),
-            inal_layer=layer, inal_per_layer=[float(v) for v in inal.per_layer],
-            inal_per_layer_stderr=[float(v) for v in inal.per_layer_stderr],
-            inal_max_neuron=inal.max_neuron,
-            train_accuracy_mean=float(history.final("train_accuracy").mean()),
-            test_accuracy_mean=mean, test_accuracy_stderr=se, test_accuracy_ci=half,
-            test_accuracies=[float(a) for a in final], steps=steps, n_seeds=n_seeds,
-            n_init=n_init, curve_steps=[int(s) for s in history.steps],
-            curve_test_accuracy=[float(a) for a in history.mean("accuracy")]))
-    return records
+    architecture = (tuple(mlp_hidden), tuple(cnn_channels), tuple(cnn_hidden))
+    tasks = [(kind, pixels, task if pixels == "original" else permuted, architecture, n_init,
+              n_seeds, inal_seed, net_seed, train_seed, inal_layer, steps, lr, batch_size,
+              loss, n_evals) for kind, pixels in cells]
+    return run_tasks(_digits_cell, tasks, executor, desc="digits", progress=progress)
+
+
+def _digits_cell(kind, pixels, data, architecture, n_init, n_seeds, inal_seed, net_seed,
+                 train_seed, inal_layer, steps, lr, batch_size, loss,
+                 n_evals) -> DigitsRecord:
+    """One (architecture, pixel order) cell of :func:`digits_experiment` (a task)."""
+    mlp_hidden, cnn_channels, cnn_hidden = architecture
+
+    def build(models: int, model_seed: int):
+        if kind == "MLP":
+            return MLPEnsemble(data.n_features, mlp_hidden, n_models=models, seed=model_seed)
+        return CNNEnsemble(data.image_shape, cnn_channels, cnn_hidden, n_models=models,
+                           seed=model_seed)
+
+    inal = estimate_inal_on_data(data.x_train, data.y_train, build(n_init, inal_seed))
+    layer = inal.layer if inal_layer is None else inal_layer
+    if layer >= len(inal.per_layer):
+        raise ValueError(f"inal_layer must be at most {len(inal.per_layer) - 1} for the "
+                         f"{kind}, got {layer}")
+    net = build(n_seeds, net_seed)
+    history = sgd(net, data.dataset(), steps=steps, lr=lr, batch_size=batch_size, loss=loss,
+                  seed=train_seed, eval_every=max(1, steps // n_evals), progress=False)
+    final = history.final("accuracy")
+    mean, se, half = t_interval(final)
+    return DigitsRecord(
+        architecture=kind, pixels=pixels, n_parameters=_count_parameters(net),
+        inal=float(inal.per_layer[layer]), inal_stderr=float(inal.per_layer_stderr[layer]),
+        inal_layer=layer, inal_per_layer=[float(v) for v in inal.per_layer],
+        inal_per_layer_stderr=[float(v) for v in inal.per_layer_stderr],
+        inal_max_neuron=inal.max_neuron,
+        train_accuracy_mean=float(history.final("train_accuracy").mean()),
+        test_accuracy_mean=mean, test_accuracy_stderr=se, test_accuracy_ci=half,
+        test_accuracies=[float(a) for a in final], steps=steps, n_seeds=n_seeds,
+        n_init=n_init, curve_steps=[int(s) for s in history.steps],
+        curve_test_accuracy=[float(a) for a in history.mean("accuracy")])
 
 
 @dataclass
@@ -435,7 +450,8 @@ def digits_grid(task: DigitsTask | None = None, *,
                 blocks: Sequence[int] = (8, 4, 2, 1), n_seeds: int = 8, n_init: int = 16,
                 steps: int = 300, batch_size: int = 64, lr: float = 0.1, loss: str = "hinge",
                 permutation_seed: int = 1, dtype: torch.dtype = torch.float64,
-                seed: SeedLike = 0, progress: bool = True) -> list[DigitsCell]:
+                seed: SeedLike = 0, progress: bool = True,
+                executor=None) -> list[DigitsCell]:
     r"""INAL and test accuracy of several architectures on graded pixel shuffles of digits.
 
     For every block size b of ``blocks`` the task's images are transformed by
@@ -474,12 +490,17 @@ def digits_grid(task: DigitsTask | None = None, *,
     dtype : torch.float32 or torch.float64
     seed : int in [0, 2**62] or torch.Generator
     progress : bool
+    executor : optional
+        Where the independent parts run, one task each
+        (:func:`~inal_tutorial.executors.run_tasks`): None serially, an int for that many
+        local processes, ``"dask"`` or a scheduler address for Dask. The records are the
+        same for every executor.
 
     Returns
     -------
     list of DigitsCell, architecture-major.
     """
-    from .data import block_shuffle_permutation, inal_by_definition, linear_residual
+    from .data import block_shuffle_permutation, linear_residual
 
     if task is not None and not isinstance(task, DigitsTask):
         raise TypeError(f"task must be a DigitsTask, got {type(task).__name__}")
@@ -517,30 +538,43 @@ def digits_grid(task: DigitsTask | None = None, *,
     x_test = torch.stack([t.x_test for t in tasks])
     y_train = task.y_train.to(dtype).unsqueeze(0)
     y_test = task.y_test.to(dtype).unsqueeze(0)
+    jobs = [(arch, tasks, residual, x_train, x_test, y_train, y_test, blocks, n_seeds,
+             n_init, steps, lr, batch_size, loss, dtype, net_seed, train_seed, inal_seed,
+             boot_seed) for arch in architectures]
+    per_arch = run_tasks(_grid_architecture, jobs, executor, desc="architectures",
+                         progress=progress)
+    return [cell for cells in per_arch for cell in cells]
+
+
+def _grid_architecture(arch, tasks, residual, x_train, x_test, y_train, y_test, blocks,
+                       n_seeds, n_init, steps, lr, batch_size, loss, dtype, net_seed,
+                       train_seed, inal_seed, boot_seed) -> list[DigitsCell]:
+    """One architecture of :func:`digits_grid`, every block size (a task of run_tasks)."""
+    from .data import inal_by_definition
+
     groups = len(blocks)
+    inal_net = build_digits_network(arch, n_init, inal_seed, dtype)
+    inals = [(inal_by_definition(t.x_train, t.y_train, inal_net),
+              inal_by_definition(t.x_train, residual, inal_net))
+             for t in tasks]
+    base = build_digits_network(arch, n_seeds, net_seed, dtype)
+    net = build_digits_network(arch, groups * n_seeds, net_seed, dtype)
+    _tile_ensemble(base, net, groups)
+    _train_groups(net, x_train, y_train, n_seeds=n_seeds, steps=steps, lr=lr,
+                  batch_size=batch_size, loss=loss, gen=make_generator(train_seed))
+    test = _accuracy_groups(net, x_test, y_test, n_seeds)
+    train = _accuracy_groups(net, x_train, y_train, n_seeds)
+    n_params = _count_parameters(base)
     cells = []
-    for arch in progress_bar(architectures, desc="architectures", enabled=progress):
-        inal_net = build_digits_network(arch, n_init, inal_seed, dtype)
-        inals = [(inal_by_definition(t.x_train, t.y_train, inal_net),
-                  inal_by_definition(t.x_train, residual, inal_net))
-                 for t in tasks]
-        base = build_digits_network(arch, n_seeds, net_seed, dtype)
-        net = build_digits_network(arch, groups * n_seeds, net_seed, dtype)
-        _tile_ensemble(base, net, groups)
-        _train_groups(net, x_train, y_train, n_seeds=n_seeds, steps=steps, lr=lr,
-                      batch_size=batch_size, loss=loss, gen=make_generator(train_seed))
-        test = _accuracy_groups(net, x_test, y_test, n_seeds)
-        train = _accuracy_groups(net, x_train, y_train, n_seeds)
-        n_params = _count_parameters(base)
-        for g, block in enumerate(blocks):
-            inal, res = inals[g]
-            lo, hi = bootstrap_interval(test[g], seed=boot_seed)
-            cells.append(DigitsCell(
-                architecture=arch, block=block, n_parameters=n_params, inal=inal.value,
-                inal_stderr=inal.stderr, inal_layer=inal.layer, inal_position=inal.position,
-                residual_inal=res.value, residual_inal_stderr=res.stderr,
-                test_accuracies=[float(a) for a in test[g]],
-                test_accuracy_mean=float(test[g].mean()), test_accuracy_low=lo,
-                test_accuracy_high=hi, train_accuracy_mean=float(train[g].mean()),
-                n_seeds=n_seeds, n_init=n_init, steps=steps))
+    for g, block in enumerate(blocks):
+        inal, res = inals[g]
+        lo, hi = bootstrap_interval(test[g], seed=boot_seed)
+        cells.append(DigitsCell(
+            architecture=arch, block=block, n_parameters=n_params, inal=inal.value,
+            inal_stderr=inal.stderr, inal_layer=inal.layer, inal_position=inal.position,
+            residual_inal=res.value, residual_inal_stderr=res.stderr,
+            test_accuracies=[float(a) for a in test[g]],
+            test_accuracy_mean=float(test[g].mean()), test_accuracy_low=lo,
+            test_accuracy_high=hi, train_accuracy_mean=float(train[g].mean()),
+            n_seeds=n_seeds, n_init=n_init, steps=steps))
     return cells

@@ -38,7 +38,6 @@ from ._experiment_helpers import (
     _tile_ensemble,
     _train_groups,
 )
-from ._progress import progress_bar
 from ._validation import (
     check_choice,
     check_dtype,
@@ -60,6 +59,7 @@ from .boolean import (
     truth_table,
 )
 from .data import estimate_inal_many
+from .executors import run_tasks
 from .fourier import degree_profile
 from .intervals import bootstrap_interval, t_interval
 from .networks import MLPEnsemble
@@ -254,7 +254,8 @@ def inal_vs_accuracy(targets: Sequence[TargetSpec | BooleanTarget] | None = None
                      n_seeds: int = 8, n_init: int = 32, steps: int = 500,
                      batch_size: int = 64, lr: float = 0.1, loss: str = "hinge",
                      inal_layer: int | None = 0, n_evals: int = 10, curve_test_size: int = 2048,
-                     seed: SeedLike = 0, progress: bool = True) -> list[AlignmentRecord]:
+                     seed: SeedLike = 0, progress: bool = True,
+                     executor=None) -> list[AlignmentRecord]:
     r"""INAL of a fully connected architecture and the accuracy SGD reaches, target by target.
 
     For every target f:
@@ -311,6 +312,10 @@ def inal_vs_accuracy(targets: Sequence[TargetSpec | BooleanTarget] | None = None
         Master seed.
     progress : bool
         A ``tqdm`` bar over targets (silenced by TQDM_DISABLE=1).
+    executor : optional
+        Where the targets train, one task each (:func:`~inal_tutorial.executors.run_tasks`):
+        None serially, an int for that many local processes, ``"dask"`` or a scheduler
+        address for Dask. The records are the same for every executor.
 
     Returns
     -------
@@ -346,32 +351,54 @@ def inal_vs_accuracy(targets: Sequence[TargetSpec | BooleanTarget] | None = None
     net_seed, train_seed, inal_seed = spawn_seeds(seed, 3)
 
     tables = torch.stack([truth_table(s.target) for s in specs], dim=1)  # (2^n, T)
-    inal_net = MLPEnsemble(n_bits, hidden, n_models=n_init, seed=inal_seed, **architecture)
-    inals = estimate_inal_many(all_inputs(n_bits), tables, inal_net)
+    # One task computes every target's INAL (one pass over the cube), the others train
+    # one target each; the INAL task goes first so that it overlaps the training.
+    tasks = [("inal", (n_bits, hidden, n_init, inal_seed, architecture, tables))]
+    tasks += [("train", (spec.target, n_bits, hidden, architecture, n_seeds, steps, lr,
+                         batch_size, loss, n_evals, curve_test_size, net_seed, train_seed))
+              for spec in specs]
+    results = run_tasks(_headline_part, tasks, executor, desc="targets", progress=progress)
+    inals, trained = results[0], results[1:]
     records = []
-    for j, spec in enumerate(progress_bar(specs, desc="targets", enabled=progress)):
-        f, inal = spec.target, inals[j]
+    for j, (spec, (final, initial, curve_steps, curve)) in enumerate(
+            zip(specs, trained, strict=True)):
+        inal, table = inals[j], tables[:, j]
         layer = inal.layer if inal_layer is None else inal_layer
-        net = MLPEnsemble(n_bits, hidden, n_models=n_seeds, seed=net_seed, **architecture)
-        history = sgd(net, f, steps=steps, lr=lr, batch_size=batch_size, loss=loss,
-                      seed=train_seed, eval_every=max(1, steps // n_evals),
-                      test_size=curve_test_size, progress=False)
-        final = evaluate(net, f, loss=loss)["accuracy"]
         mean, se, half = t_interval(final)
-        table = tables[:, j]
         records.append(AlignmentRecord(
             label=spec.label, family=spec.family, n=n_bits,
             inal=float(inal.per_layer[layer]), inal_stderr=float(inal.per_layer_stderr[layer]),
             inal_layer=layer, inal_per_layer=[float(v) for v in inal.per_layer],
             inal_per_layer_stderr=[float(v) for v in inal.per_layer_stderr],
             accuracy_mean=mean, accuracy_stderr=se, accuracy_ci=half,
-            accuracies=[float(a) for a in final],
-            initial_accuracy=float(history["accuracy"][0].mean()),
+            accuracies=[float(a) for a in final], initial_accuracy=initial,
             constant_baseline=float((1 + abs(float(table.mean()))) / 2),
             degree_weights=[float(w) for w in degree_profile(table)], steps=steps,
-            n_seeds=n_seeds, n_init=n_init, curve_steps=[int(s) for s in history.steps],
-            curve_accuracy=[float(a) for a in history.mean("accuracy")]))
+            n_seeds=n_seeds, n_init=n_init, curve_steps=curve_steps, curve_accuracy=curve))
     return records
+
+
+def _headline_part(kind: str, args: tuple):
+    """A task of :func:`inal_vs_accuracy`: every target's INAL, or one target's training.
+
+    ``("inal", ...)`` returns the INAL results of all targets (exact over the cube);
+    ``("train", ...)`` returns the final accuracies, the initial mean accuracy and the
+    learning curve of one target's ensemble.
+    """
+    if kind == "inal":
+        n_bits, hidden, n_init, inal_seed, architecture, tables = args
+        inal_net = MLPEnsemble(n_bits, hidden, n_models=n_init, seed=inal_seed,
+                               **architecture)
+        return estimate_inal_many(all_inputs(n_bits), tables, inal_net)
+    (f, n_bits, hidden, architecture, n_seeds, steps, lr, batch_size, loss, n_evals,
+     curve_test_size, net_seed, train_seed) = args
+    net = MLPEnsemble(n_bits, hidden, n_models=n_seeds, seed=net_seed, **architecture)
+    history = sgd(net, f, steps=steps, lr=lr, batch_size=batch_size, loss=loss,
+                  seed=train_seed, eval_every=max(1, steps // n_evals),
+                  test_size=curve_test_size, progress=False)
+    final = evaluate(net, f, loss=loss)["accuracy"]
+    return (final, float(history["accuracy"][0].mean()), [int(s) for s in history.steps],
+            [float(a) for a in history.mean("accuracy")])
 
 
 # ---------------------------------------------------------------------------
@@ -537,7 +564,7 @@ def heldout_sweep(ns: Sequence[int] = (12, 15, 18), *, targets=None,
                   loss: str = "hinge", holdout_size: int = 8192,
                   learned_threshold: float = 0.95, weak_threshold: float = 0.6,
                   dtype: torch.dtype = torch.float64, seed: SeedLike = 0,
-                  progress: bool = True) -> list[HeldoutRecord]:
+                  progress: bool = True, executor=None) -> list[HeldoutRecord]:
     r"""INAL against *held-out* accuracy, for several targets and several n.
 
     For every n of ``ns`` (each in [9, 24]):
@@ -576,6 +603,10 @@ def heldout_sweep(ns: Sequence[int] = (12, 15, 18), *, targets=None,
     dtype : torch.float32 or torch.float64
     seed : int in [0, 2**62] or torch.Generator
     progress : bool
+    executor : optional
+        Where the n's run, one task each (:func:`~inal_tutorial.executors.run_tasks`):
+        None serially, an int for that many local processes, ``"dask"`` or a scheduler
+        address for Dask. The records are the same for every executor.
 
     Returns
     -------
@@ -605,11 +636,10 @@ def heldout_sweep(ns: Sequence[int] = (12, 15, 18), *, targets=None,
     if targets is not None and not callable(targets):
         raise TypeError(f"targets must be a callable n -> list of TargetSpec, got "
                         f"{type(targets).__name__}")
-    from .profiles import gaussian_first_layer_profile
 
     net_seed, data_seed, target_seed, boot_seed = spawn_seeds(seed, 4)
-    records = []
-    for n in progress_bar(ns, desc="n", enabled=progress):
+    tasks = []
+    for n in ns:
         specs = sweep_targets(n, target_seed) if targets is None else _check_targets(
             targets(n), n)
         if any(s.target.n != n for s in specs):
@@ -623,35 +653,50 @@ def heldout_sweep(ns: Sequence[int] = (12, 15, 18), *, targets=None,
         _check_mlp_size(groups * n_seeds, "len(targets) * n_seeds", n, hidden)
         check_size({"models": groups * n_seeds, "batch_size": batch_size,
                     "width": max(hidden)}, what="one training step's activations")
-        tables = torch.stack([truth_table(s.target) for s in specs])  # (G, 2^n)
-        gen = make_generator(data_seed)
-        order = torch.randperm(2**n, generator=gen)
-        train_idx = order[:n_train]
-        held_idx = order[n_train:n_train + holdout_size]
-        x_train = _inputs_at(train_idx, n, dtype).unsqueeze(0)
-        x_held = _inputs_at(held_idx, n, dtype).unsqueeze(0)
-        base = MLPEnsemble(n, hidden, n_models=n_seeds, seed=net_seed, dtype=dtype)
-        net = MLPEnsemble(n, hidden, n_models=groups * n_seeds, seed=net_seed, dtype=dtype)
-        _tile_ensemble(base, net, groups)
-        y_train = tables[:, train_idx].to(dtype)
-        _train_groups(net, x_train, y_train, n_seeds=n_seeds, steps=steps, lr=lr,
-                      batch_size=batch_size, loss=loss, gen=make_generator(data_seed + 1))
-        held = _accuracy_groups(net, x_held, tables[:, held_idx].to(dtype), n_seeds)
-        train = _accuracy_groups(net, x_train, y_train, n_seeds)
-        profile = gaussian_first_layer_profile(n).values
-        weights = degree_profile(tables).numpy()
-        for g, spec in enumerate(specs):
-            mean_f = float(tables[g].mean())
-            lo, hi = bootstrap_interval(held[g], seed=boot_seed)
-            records.append(HeldoutRecord(
-                label=spec.label, family=spec.family, n=n,
-                inal=float(weights[g] @ profile),
-                constant_part=float(weights[g][0] * profile[0]), target_mean=mean_f,
-                constant_baseline=(1 + abs(mean_f)) / 2, train_size=n_train, steps=steps,
-                n_seeds=n_seeds, n_heldout=int(held_idx.numel()),
-                heldout_accuracies=[float(a) for a in held[g]],
-                train_accuracies=[float(a) for a in train[g]],
-                accuracy_mean=float(held[g].mean()), accuracy_low=lo, accuracy_high=hi,
-                n_learned=int((held[g] >= learned_threshold).sum()),
-                n_weak=int((held[g] >= weak_threshold).sum())))
+        tasks.append((n, specs, n_train, steps, hidden, n_seeds, batch_size, lr, loss,
+                      holdout_size, learned_threshold, weak_threshold, dtype, net_seed,
+                      data_seed, boot_seed))
+    per_n = run_tasks(_heldout_cell, tasks, executor, desc="n", progress=progress)
+    return [record for records in per_n for record in records]
+
+
+def _heldout_cell(n, specs, n_train, steps, hidden, n_seeds, batch_size, lr, loss,
+                  holdout_size, learned_threshold, weak_threshold, dtype, net_seed, data_seed,
+                  boot_seed) -> list[HeldoutRecord]:
+    """One n of :func:`heldout_sweep` (a task of :func:`run_tasks`: seeds in, records out)."""
+    from .profiles import gaussian_first_layer_profile
+
+    groups = len(specs)
+    tables = torch.stack([truth_table(s.target) for s in specs])  # (G, 2^n)
+    gen = make_generator(data_seed)
+    order = torch.randperm(2**n, generator=gen)
+    train_idx = order[:n_train]
+    held_idx = order[n_train:n_train + holdout_size]
+    x_train = _inputs_at(train_idx, n, dtype).unsqueeze(0)
+    x_held = _inputs_at(held_idx, n, dtype).unsqueeze(0)
+    base = MLPEnsemble(n, hidden, n_models=n_seeds, seed=net_seed, dtype=dtype)
+    net = MLPEnsemble(n, hidden, n_models=groups * n_seeds, seed=net_seed, dtype=dtype)
+    _tile_ensemble(base, net, groups)
+    y_train = tables[:, train_idx].to(dtype)
+    _train_groups(net, x_train, y_train, n_seeds=n_seeds, steps=steps, lr=lr,
+                  batch_size=batch_size, loss=loss, gen=make_generator(data_seed + 1))
+    held = _accuracy_groups(net, x_held, tables[:, held_idx].to(dtype), n_seeds)
+    train = _accuracy_groups(net, x_train, y_train, n_seeds)
+    profile = gaussian_first_layer_profile(n).values
+    weights = degree_profile(tables).numpy()
+    records = []
+    for g, spec in enumerate(specs):
+        mean_f = float(tables[g].mean())
+        lo, hi = bootstrap_interval(held[g], seed=boot_seed)
+        records.append(HeldoutRecord(
+            label=spec.label, family=spec.family, n=n,
+            inal=float(weights[g] @ profile),
+            constant_part=float(weights[g][0] * profile[0]), target_mean=mean_f,
+            constant_baseline=(1 + abs(mean_f)) / 2, train_size=n_train, steps=steps,
+            n_seeds=n_seeds, n_heldout=int(held_idx.numel()),
+            heldout_accuracies=[float(a) for a in held[g]],
+            train_accuracies=[float(a) for a in train[g]],
+            accuracy_mean=float(held[g].mean()), accuracy_low=lo, accuracy_high=hi,
+            n_learned=int((held[g] >= learned_threshold).sum()),
+            n_weak=int((held[g] >= weak_threshold).sum())))
     return records

@@ -205,7 +205,8 @@ def test_figure_default_output_is_name_png(tmp_path, monkeypatch, tiny_figure):
 
 def test_figure_list_shows_every_registered_figure(capsys, tiny_figure):
     assert run_cli("figure", "--list") == 0
-    lines = capsys.readouterr().out.splitlines()
+    header, *lines = capsys.readouterr().out.splitlines()
+    assert header.split()[:3] == ["NAME", "SMALL", "LARGE"]
     names = [line.split()[0] for line in lines]
     assert names == sorted(plotting.figure_names())
     assert any(line.startswith("test-tiny-line") and "[tests] a line through the seed" in line
@@ -237,7 +238,7 @@ def test_no_command_is_an_error(capsys):
     assert "the following arguments are required: COMMAND" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["estimate", "train", "figure", "info"])
+@pytest.mark.parametrize("command", ["estimate", "train", "figure", "sweep", "info"])
 def test_every_sub_command_has_help(capsys, command):
     assert run_cli(command, "--help") == 0
     out = capsys.readouterr().out
@@ -263,3 +264,238 @@ def test_python_dash_m_runs_the_cli_and_exits_2_on_bad_arguments():
     assert bad.returncode == 2
     assert bad.stderr.startswith("usage: inal-tutorial figure")
     assert "argument --scale: invalid choice: 'tiny'" in bad.stderr
+
+
+# ---------------------------------------------------------------------------
+# for researchers (issue 15, item 6): a fast --help, JSON, progress, styles, executors
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["figure", "--help"], ["train", "--help"],
+                                  ["estimate", "--n", "0"], ["estimate", "--device", "tpu"],
+                                  ["figure", "--workers", "0"]])
+def test_help_and_argument_errors_do_not_import_torch(argv):
+    code = ("import sys\nfrom inal_tutorial import cli\ntry:\n    cli.main(sys.argv[1:])\n"
+            "except SystemExit as e:\n    code = e.code\n"
+            "print('torch' in sys.modules, 'numpy' in sys.modules, code)")
+    out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout.split()[-3:] == ["False", "False", "0" if "--help" in argv else "2"]
+
+
+def test_import_of_the_package_is_lazy_and_complete():
+    code = ("import sys; import inal_tutorial as it; assert 'torch' not in sys.modules; "
+            "it.Parity; assert 'torch' in sys.modules; ns = {}; "
+            "exec('from inal_tutorial import *', ns); "
+            "print(sorted(set(it.__all__) - set(ns)), 'heldout_sweep' in dir(it), "
+            "it.exercises.fourier.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout.split() == ["[]", "True", "inal_tutorial.exercises.fourier"]
+
+
+def test_every_public_name_of_the_modules_is_flat():
+    import importlib
+
+    for module in it._MODULES:
+        mod = importlib.import_module(f"inal_tutorial.{module}")
+        for name in mod.__all__:
+            assert name in it.__all__, (module, name)
+            assert getattr(it, name) is getattr(mod, name) or name in {
+                n for m in it._MODULES[it._MODULES.index(module) + 1:]
+                for n in importlib.import_module(f"inal_tutorial.{m}").__all__}
+
+
+def test_architecture_choices_match_the_networks():
+    from inal_tutorial import networks
+
+    assert set(cli.ACTIVATIONS) == set(networks.ACTIVATIONS)
+    assert tuple(cli.INITIALIZATIONS) == tuple(networks.INITIALIZATIONS)
+    assert tuple(cli.BIAS_LAWS) == tuple(networks.BIAS_LAWS)
+
+
+def test_every_option_has_help_text():
+    import argparse
+
+    parser = cli.build_parser()
+    parsers = [parser, *parser._subparsers._group_actions[0].choices.values()]
+    missing = [(p.prog, a.dest) for p in parsers for a in p._actions
+               if not isinstance(a, argparse._SubParsersAction) and not a.help]
+    assert missing == []
+
+
+def test_train_json_reports_every_seed(capsys):
+    assert run_cli("train", "noisy-gd-parity", "--steps", "4", "--seeds", "2", "--eval-every",
+                   "2", "--json") == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["config"] == "noisy-gd-parity" and report["steps"] == 4
+    assert len(report["final_accuracy"]) == 2 and len(report["final_correlation"]) == 2
+    assert report["steps_to_threshold"] == [None, None]
+    assert report["curve_steps"][0] == 0 and report["curve_steps"][-1] == 4
+    assert captured.err == ""  # no progress bar
+
+
+def test_progress_bars_only_on_a_terminal(monkeypatch):
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert not cli._progress_enabled()
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert cli._progress_enabled() and not cli._progress_enabled(False)
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    assert not cli._progress_enabled()
+
+
+def test_train_prints_no_bar_when_stderr_is_not_a_terminal(capsys):
+    assert run_cli("train", "noisy-gd-parity", "--steps", "20", "--eval-every", "5") == 0
+    assert "it/s" not in capsys.readouterr().err and "%|" not in capsys.readouterr().err
+
+
+def test_sampled_inal_whose_interval_contains_0_warns(capsys):
+    assert run_cli("estimate", "--target", "parity", "--n", "24", "--k", "4", "--hidden", "16",
+                   "--n-init", "4", "--samples", "100", "--json") == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    lo, hi = report["ci95"]
+    assert lo <= 0 <= hi
+    assert "warning: the 95% confidence interval" in captured.err
+    assert "raise --samples" in captured.err and report["warning"].startswith("the 95%")
+
+
+def test_exact_or_resolved_inal_does_not_warn(capsys):
+    assert run_cli("estimate", "--target", "majority", "--n", "9", "--hidden", "16",
+                   "--n-init", "4") == 0
+    assert "warning" not in capsys.readouterr().err
+    assert run_cli("estimate", "--target", "majority", "--n", "25", "--hidden", "16",
+                   "--n-init", "4", "--samples", "20000") == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_figure_names_are_in_one_style():
+    import re
+
+    from inal_tutorial import figures
+
+    names = plotting.figure_names()
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name) for name in names), names
+    assert all(new in names for new in figures.FIGURE_ALIASES.values())
+    assert figures.canonical_name("heldout_sweep") == "heldout-sweep"
+
+
+def test_figure_accepts_a_former_name(tmp_path, capsys, tiny_figure, monkeypatch):
+    from inal_tutorial import figures
+
+    monkeypatch.setitem(figures.FIGURE_ALIASES, "test_tiny_line", "test-tiny-line")
+    assert run_cli("figure", "test_tiny_line", "-o", str(tmp_path / "a.png")) == 0
+    assert "now called 'test-tiny-line'" in capsys.readouterr().err
+
+
+def test_figure_prints_its_cost_before_it_starts(tmp_path, capsys, tiny_figure, monkeypatch):
+    from inal_tutorial import figures
+
+    monkeypatch.setitem(figures.FIGURE_COSTS, "test-tiny-line", (3.0, 240.0))
+    assert run_cli("figure", "test-tiny-line", "--scale", "large",
+                   "-o", str(tmp_path / "a.png")) == 0
+    err = capsys.readouterr().err
+    assert "computing figure 'test-tiny-line' at scale large" in err and "~4 min" in err
+    assert run_cli("figure", "--list") == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("test-tiny"))
+    assert line.split()[1:3] == ["~3", "s"] and "~4 min" in line
+
+
+def test_the_cost_table_names_registered_figures_only():
+    from inal_tutorial import figures
+
+    names = set(plotting.figure_names())
+    assert set(figures.FIGURE_COSTS) <= names  # a renamed figure keeps its cost
+    assert figures.describe_cost("fourier-majority", "small") in ("< 1 s", "~1 s")
+    assert figures.describe_cost("digits-grid", "small").startswith("> ")
+    assert figures.describe_cost("no-such-figure", "large") == "?"
+
+
+def test_paper_style_is_opaque_white_with_black_text():
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
+
+    from inal_tutorial import figures
+
+    fig, ax = plt.subplots()
+    (line,) = ax.plot([0, 1], [0, 1], color="#0072B2")
+    ax.set_xlabel("x", color="#808080")
+    ax.set_title("t", color="#1f1f1f")
+    ax.set_facecolor("none")
+    fig.patch.set_alpha(0.0)
+    figures.apply_style(fig, "paper")
+    assert to_rgba(fig.patch.get_facecolor()) == (1, 1, 1, 1)
+    assert to_rgba(ax.patch.get_facecolor()) == (1, 1, 1, 1)
+    assert to_rgba(ax.xaxis.label.get_color()) == (0, 0, 0, 1)
+    assert to_rgba(ax.title.get_color()) == (0, 0, 0, 1)
+    assert line.get_color() == "#0072B2"  # data colours are kept
+    with pytest.raises(ValueError, match="style must be one of"):
+        figures.apply_style(fig, "poster")
+    plt.close(fig)
+
+
+def test_figure_paper_style_writes_an_opaque_png(tmp_path, tiny_figure):
+    import matplotlib.image
+
+    output = tmp_path / "paper.png"
+    assert run_cli("figure", "test-tiny-line", "--style", "paper", "-o", str(output)) == 0
+    pixels = matplotlib.image.imread(output)
+    assert pixels.shape[2] in (3, 4)
+    assert (pixels[0, 0, :3] == 1).all() and (pixels.shape[2] == 3 or pixels[0, 0, 3] == 1)
+
+
+def test_figure_runs_under_the_requested_executor(tmp_path, monkeypatch, capsys):
+    from inal_tutorial import executors
+
+    registry = dict(plotting.registry())
+    monkeypatch.setattr(plotting, "_REGISTRY", registry)
+    seen = []
+
+    @plotting.register_figure("test-executor", "tests", "records the default executor")
+    def build(scale="small", seed=0):
+        import matplotlib.pyplot as plt
+
+        seen.append(executors.describe_executor())
+        return plt.figure(figsize=(1, 1))
+
+    assert run_cli("figure", "test-executor", "--workers", "2",
+                   "-o", str(tmp_path / "a.png")) == 0
+    assert seen == ["ProcessPoolExecutor"]
+    assert "running on 2 local worker processes" in capsys.readouterr().err
+    assert executors.describe_executor() == "serial (this process)"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["figure", "x", "--workers", "2", "--scheduler", "dask"], "not allowed with argument"),
+    (["figure", "x", "--scheduler", "localhost"], "expected 'dask' or an address"),
+    (["figure", "x", "--style", "poster"], "argument --style: invalid choice: 'poster'"),
+])
+def test_figure_executor_and_style_arguments_are_checked(capsys, argv, message):
+    assert run_cli(*argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_sweep_writes_the_records_of_the_library_as_json(tmp_path, capsys, monkeypatch):
+    from inal_tutorial import experiments
+
+    tiny = dict(ns=(9,), hidden=(8,), n_seeds=2, train_per_n2=2, steps_per_n2=0.2,
+                batch_size=8, holdout_size=100)
+    monkeypatch.setitem(experiments.HELDOUT_SETTINGS, "small", tiny)
+    output = tmp_path / "heldout.json"
+    assert run_cli("sweep", "heldout", "--seed", "3", "--output", str(output)) == 0
+    report = json.loads(output.read_text())
+    assert report["function"] == "heldout_sweep" and report["settings"]["ns"] == [9]
+    expected = it.as_rows(it.heldout_sweep(**tiny, seed=3, progress=False))
+    assert report["records"] == json.loads(json.dumps(expected))
+    assert "on serial (this process)" in capsys.readouterr().err
+
+
+def test_sweep_names_every_settings_table():
+    import importlib
+
+    for name, (module, function, settings, _) in cli.SWEEPS.items():
+        mod = importlib.import_module(f"inal_tutorial.{module}")
+        assert "executor" in __import__("inspect").signature(getattr(mod, function)).parameters
+        assert set(getattr(mod, settings)) == {"small", "large"}, name

@@ -225,7 +225,7 @@ def test_figures_are_registered_and_draw_tiny_records():
     from inal_tutorial.figures import inal_predicts_learning as figures
 
     names = set(it.plotting.figure_names())
-    assert {"inal_vs_accuracy", "digits_mlp_vs_cnn", "digits_permuted_examples"} <= names
+    assert {"inal-vs-accuracy", "digits-mlp-vs-cnn", "digits-permuted-examples"} <= names
     targets = [it.Parity(9, k=1), it.Parity(9, k=3)]
     records = it.inal_vs_accuracy(targets, seed=0, **TINY)
     fig = figures.plot_headline(records)
@@ -238,7 +238,7 @@ def test_figures_are_registered_and_draw_tiny_records():
     fig = figures.plot_digits_results(digits)
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["MLP", "CNN"]
     plt.close(fig)
-    fig = it.plotting.make_figure("digits_permuted_examples")
+    fig = it.plotting.make_figure("digits-permuted-examples")
     assert len(fig.axes) == 10
     plt.close(fig)
     with pytest.raises(TypeError, match="records"):

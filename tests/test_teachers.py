@@ -317,7 +317,7 @@ def test_teacher_spectra_and_figures():
     fig = figures.plot_student_fits(records)
     assert len(fig.axes) == 2
     names = it.plotting.figure_names()
-    assert {"natural_weights_students", "natural_weights_teacher_spectrum"} <= set(names)
+    assert {"natural-weights-students", "natural-weights-teacher-spectrum"} <= set(names)
     matplotlib.pyplot.close("all")
 
 

@@ -22,7 +22,11 @@ checker is a few lines (``check_close(answer, expected, "W^1(Maj_3)")``):
 * :func:`check_subset`, :func:`check_truth_table`, :func:`check_function`,
   :func:`check_option` for sets of coordinates, truth tables, functions of the
   hypercube and multiple-choice questions;
-* :func:`all_of` merges several verdicts into one.
+* :func:`all_of` merges several verdicts into one;
+* the decorator ``guard_unfilled`` (applied to every chapter checker) answers a call whose
+  answer or problem parameter is still ``None`` (an answer cell not yet filled in) with a
+  falsy :class:`Feedback` naming the argument, instead of letting the checker raise, so
+  that "Run all" on a fresh notebook gives feedback and goes on.
 
 Messages never reveal the expected value of a wrong answer; they say what kind of
 mistake it looks like.
@@ -30,6 +34,8 @@ mistake it looks like.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -92,6 +98,58 @@ def all_of(*feedbacks: Feedback) -> Feedback:
     if wrong:
         return Feedback(False, " ".join(wrong))
     return Feedback(True, " ".join(f.message for f in feedbacks))
+
+
+# ---------------------------------------------------------------------------
+# Unfilled answer cells
+# ---------------------------------------------------------------------------
+
+
+def _quoted_list(names: Sequence[str]) -> str:
+    quoted = [f"`{name}`" for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def unfilled_feedback(names: Sequence[str]) -> Feedback:
+    """The falsy verdict on a call whose arguments ``names`` are still ``None``."""
+    if not names:
+        raise ValueError("unfilled_feedback needs at least one argument name")
+    listed = _quoted_list(names)
+    verb, pronoun = ("is", "it") if len(names) == 1 else ("are", "them")
+    return Feedback(False, f"not checked yet: {listed} {verb} still None. Fill {pronoun} in "
+                           "(replace None with the value the exercise asks for) and run the "
+                           "cell again; if a value comes from a function of yours, did your "
+                           "function forget to `return` its result?")
+
+
+def guard_unfilled(checker: Callable[..., Feedback]) -> Callable[..., Feedback]:
+    """Decorate a checker so that ``None`` arguments give a falsy :class:`Feedback`.
+
+    An answer cell starts with every value set to ``None``; called with such a value a
+    checker would raise (``int(None)``, a range check on ``n``) and stop "Run all". The
+    wrapped checker first looks at its bound arguments and, if any is ``None``, returns
+    :func:`unfilled_feedback` naming them all, without running the checker. Parameters
+    whose default is ``None`` (where ``None`` means something, such as "the limit
+    n -> infinity") are exempt. Signature and docstring are kept (``functools.wraps``).
+    """
+    signature = inspect.signature(checker)
+    exempt = {name for name, parameter in signature.parameters.items()
+              if parameter.default is None
+              or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)}
+
+    @functools.wraps(checker)
+    def wrapper(*args, **kwargs):
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError:  # a wrong call: let the checker report it as Python does
+            return checker(*args, **kwargs)
+        unfilled = [name for name, value in bound.arguments.items()
+                    if value is None and name not in exempt]
+        if unfilled:
+            return unfilled_feedback(unfilled)
+        return checker(*args, **kwargs)
+
+    return wrapper
 
 
 # ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..fourier import majority_coefficient
-from ._feedback import Feedback, as_numeric, check_close, check_shape
+from ._feedback import Feedback, as_numeric, check_close, check_shape, guard_unfilled
 
 __all__ = [
     "PLUGIN_EXERCISE",
@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 
+@guard_unfilled
 def check_linear_neuron_inal(answer) -> Feedback:
     r""":math:`\mathbb{E}_{w,b}\langle\mathrm{Maj}_3,\,w\cdot x+b\rangle^2` on n = 3 bits, s = 1.
 
@@ -54,6 +55,7 @@ def quadratic_profile(n: int, bias_std: float = 1.0) -> np.ndarray:
     return out
 
 
+@guard_unfilled
 def check_quadratic_profile(answer, n: int, bias_std: float = 1.0) -> Feedback:
     r"""The profile :math:`(A_0(n),\dots,A_n(n))` of the quadratic activation :math:`z^2`."""
     if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= 64:
@@ -95,6 +97,7 @@ def check_quadratic_profile(answer, n: int, bias_std: float = 1.0) -> Feedback:
 PLUGIN_EXERCISE = {"correlation": 0.01, "variance": 0.9, "n_samples": 500}
 
 
+@guard_unfilled
 def check_plugin_mean(answer) -> Feedback:
     r"""Expected plug-in estimate :math:`\langle f,g\rangle^2+\mathrm{Var}(fg)/N` (= 0.0019)."""
     c, v, n = (PLUGIN_EXERCISE[key] for key in ("correlation", "variance", "n_samples"))
@@ -109,6 +112,7 @@ def check_plugin_mean(answer) -> Feedback:
     return check_close(answer, c**2 + v / n, "the expected plug-in estimate", hints=hints)
 
 
+@guard_unfilled
 def check_unbiased_mean(answer) -> Feedback:
     r"""Expected U-statistic :math:`((\sum a_i)^2-\sum a_i^2)/(N(N-1))`: exactly
     :math:`\langle f,g\rangle^2` (= 0.0001)."""
@@ -121,6 +125,7 @@ def check_unbiased_mean(answer) -> Feedback:
     return check_close(answer, c**2, "the expected U-statistic", hints=hints)
 
 
+@guard_unfilled
 def check_rademacher_sign_full_parity(answer, n: int) -> Feedback:
     r""":math:`A_n(n)` for sign neurons, Rademacher weights, no bias, odd n: majority's top
     coefficient squared, :math:`\big(2\binom{n-1}{(n-1)/2}/2^n\big)^2`."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from ._feedback import Feedback, all_of, as_numeric, check_close, check_integer
+from ._feedback import Feedback, all_of, as_numeric, check_close, check_integer, guard_unfilled
 
 __all__ = [
     "INITIALIZATION_LAWS",
@@ -20,6 +20,7 @@ __all__ = [
 ]
 
 
+@guard_unfilled
 def check_parity_orbit(n: int, k: int, orbit_size, cp) -> Feedback:
     r"""Size of the signed-permutation orbit of a k-parity on n bits, and its cross-predictability.
 
@@ -64,6 +65,7 @@ _WHY_NOT = {
 }
 
 
+@guard_unfilled
 def check_invariant_initializations(answer) -> Feedback:
     """The set of laws (numbers 1–6 of :data:`INITIALIZATION_LAWS`) invariant under all signed permutations."""
     if isinstance(answer, (str, bytes)) or not hasattr(answer, "__iter__"):
@@ -88,6 +90,7 @@ def check_invariant_initializations(answer) -> Feedback:
     return Feedback(False, "not quite: " + " ".join(parts))
 
 
+@guard_unfilled
 def check_gradient_gap(gap) -> Feedback:
     r"""The largest difference between :math:`\nabla L_{f\circ g}(\theta)` and :math:`(g\cdot)^{-1}\nabla L_f(g\cdot\theta)`.
 

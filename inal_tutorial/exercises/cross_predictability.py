@@ -13,7 +13,7 @@ from collections.abc import Callable
 from ..boolean import Embedded, Majority, Parity, RandomFunction, Staircase, truth_table
 from ..sq import orbit_cross_predictability
 from ..statistical_queries import counting_bound
-from ._feedback import Feedback, all_of, as_numeric, check_close, check_integer
+from ._feedback import Feedback, all_of, as_numeric, check_close, check_integer, guard_unfilled
 
 __all__ = [
     "check_k_parity_cp",
@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 
+@guard_unfilled
 def check_k_parity_cp(n: int, k: int, answer) -> Feedback:
     r"""CP of the uniform distribution on the :math:`\binom nk` parities of degree k."""
     n, k = int(n), int(k)
@@ -41,6 +42,7 @@ def check_k_parity_cp(n: int, k: int, answer) -> Feedback:
                        hints=hints)
 
 
+@guard_unfilled
 def check_majority3_orbit_cps(signed, flips, perms) -> Feedback:
     r"""CP of the orbit of :math:`\mathrm{Maj}_3` under signed permutations, sign flips and permutations."""
     maj = truth_table(Majority(3))
@@ -62,6 +64,7 @@ def check_majority3_orbit_cps(signed, flips, perms) -> Feedback:
     )
 
 
+@guard_unfilled
 def check_embedded_full_parity_cp(n: int, answer) -> Feedback:
     r"""Orbit CP of :math:`\chi_{[n]}` read from n of 2n bits: :math:`1/\binom{2n}n`."""
     n = int(n)
@@ -76,6 +79,7 @@ def check_embedded_full_parity_cp(n: int, answer) -> Feedback:
                               4.0**-n})
 
 
+@guard_unfilled
 def check_orbit_cp_function(fn: Callable) -> Feedback:
     r"""A student's ``fn(table) -> float`` for the signed-permutation orbit CP, tested on several targets.
 
@@ -108,6 +112,7 @@ def check_orbit_cp_function(fn: Callable) -> Feedback:
                           "targets.")
 
 
+@guard_unfilled
 def check_scan_queries(d: int, tau: float, worst_case, bound) -> Feedback:
     r"""The scan learner's worst-case query count on d parities and the counting bound :math:`(d-1)\tau^2`."""
     d = int(d)

@@ -10,11 +10,19 @@ import math
 import numpy as np
 
 from ..fourier import majority_coefficient
-from ._feedback import Feedback, as_numeric, check_close, check_in_interval, check_subset
+from ._feedback import (
+    Feedback,
+    as_numeric,
+    check_close,
+    check_in_interval,
+    check_subset,
+    guard_unfilled,
+)
 
 __all__ = ["check_relu_vanishing_degrees", "check_majority_level_one", "check_parity_exponent"]
 
 
+@guard_unfilled
 def check_relu_vanishing_degrees(degrees, n: int) -> Feedback:
     r"""The degrees k in 0..n at which :math:`A_k(n)=0` for ReLU without bias (any weight law).
 
@@ -40,6 +48,7 @@ def check_relu_vanishing_degrees(degrees, n: int) -> Feedback:
     return result
 
 
+@guard_unfilled
 def check_majority_level_one(values, ns) -> Feedback:
     r""":math:`W^1(\mathrm{Maj}_n)=n\,\widehat{\mathrm{Maj}_n}(\{1\})^2` for each odd n in ``ns``."""
     ns = [int(m) for m in ns]
@@ -57,6 +66,7 @@ def check_majority_level_one(values, ns) -> Feedback:
     })
 
 
+@guard_unfilled
 def check_parity_exponent(slope) -> Feedback:
     r"""The slope of :math:`\log A_2(n)` against :math:`\log n` (ReLU, Gaussian weights and bias).
 

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ..fourier import degree_profile, majority_coefficient, walsh_coefficients
-from ._feedback import Feedback, as_numeric, check_close
+from ._feedback import Feedback, as_numeric, check_close, guard_unfilled
 
 __all__ = [
     "SELECTION_COEFFICIENTS",
@@ -45,6 +45,7 @@ def _bit_reverse(values: np.ndarray, n: int) -> np.ndarray:
     return values[reversed_index]
 
 
+@guard_unfilled
 def check_selection_coefficients(answer) -> Feedback:
     r"""The eight Fourier coefficients of the selection function, indexed by bitmask S.
 
@@ -76,6 +77,7 @@ def check_selection_coefficients(answer) -> Feedback:
 SQUARE_SUM_PROFILE = np.array([9.0, 0.0, 12.0, 0.0])
 
 
+@guard_unfilled
 def check_square_sum_profile(answer) -> Feedback:
     r"""Degree profile :math:`(W^0,\dots,W^3)` of :math:`f(x)=(x_0+x_1+x_2)^2` on n = 3 bits."""
     hints = {
@@ -92,6 +94,7 @@ def check_square_sum_profile(answer) -> Feedback:
                        hints=hints)
 
 
+@guard_unfilled
 def check_square_sum_norm(answer) -> Feedback:
     r""":math:`\mathbb{E}[f^2]` for :math:`f(x)=(x_0+x_1+x_2)^2`, by Parseval (= 21)."""
     hints = {
@@ -103,6 +106,7 @@ def check_square_sum_norm(answer) -> Feedback:
     return check_close(answer, float(SQUARE_SUM_PROFILE.sum()), "E[f^2]", hints=hints)
 
 
+@guard_unfilled
 def check_majority_w1(answer, n: int | None = None) -> Feedback:
     r""":math:`W^1(\mathrm{Maj}_n)` for odd n, or its limit :math:`2/\pi` when ``n`` is None."""
     if n is None:
@@ -127,6 +131,7 @@ def check_majority_w1(answer, n: int | None = None) -> Feedback:
     return check_close(answer, n * coefficient**2, f"W^1(Maj_{n})", hints=hints)
 
 
+@guard_unfilled
 def check_no_low_degree(table, max_degree: int = 2) -> Feedback:
     r"""A ±1 function (truth table of length :math:`2^n`, n <= 16) that is not a parity and has
     no Fourier weight on degrees 0..max_degree (:math:`W^{\le d}(f)=0`)."""

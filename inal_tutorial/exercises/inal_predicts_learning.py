@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from .._validation import check_int
 from ..boolean import Staircase, truth_table
-from ._feedback import Feedback, all_of, as_numeric, check_close, check_probability
+from ._feedback import Feedback, all_of, as_numeric, check_close, check_probability, guard_unfilled
 
 __all__ = [
     "check_mixture_weights",
@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 
+@guard_unfilled
 def check_mixture_weights(w1, w4, w9) -> Feedback:
     r"""Degree weights :math:`W^1, W^4, W^9` of :math:`\mathrm{Maj}(\chi_{0123},\chi_{4567},x_8)`.
 
@@ -49,6 +50,7 @@ def check_mixture_weights(w1, w4, w9) -> Feedback:
     return result
 
 
+@guard_unfilled
 def check_partial_accuracy(answer) -> Feedback:
     r"""Accuracy of :math:`\mathrm{sign}(x_8)=x_8` as a predictor of :math:`\mathrm{Maj}(\chi_{0123},\chi_{4567},x_8)`.
 
@@ -80,6 +82,7 @@ def linear_alignment(n: int, bias_std: float = 1.0) -> float:
     return float(n * coefficient**2 / n)
 
 
+@guard_unfilled
 def check_linear_alignment(answer, n: int = 5) -> Feedback:
     r""":math:`\mathbb{E}\langle\mathrm{Maj}_n,\mathrm{NN}_v\rangle^2` of a depth-2 linear network (n = 5: 9/64)."""
     expected = linear_alignment(n)
@@ -95,6 +98,7 @@ def check_linear_alignment(answer, n: int = 5) -> Feedback:
                        hints=hints)
 
 
+@guard_unfilled
 def check_constant_baseline(answer, k: int = 4) -> Feedback:
     r"""Accuracy of the best constant predictor of the staircase sign of length k (ties → +1).
 

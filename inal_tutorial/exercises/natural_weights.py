@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from ._feedback import Feedback, all_of, check_close, check_integer
+from ._feedback import Feedback, all_of, check_close, check_integer, guard_unfilled
 
 __all__ = [
     "check_sparse_moments",
@@ -26,6 +26,7 @@ def _check_n_k(n: int, k: int) -> tuple[int, int]:
     return n, k
 
 
+@guard_unfilled
 def check_sparse_moments(n: int, k: int, second, fourth) -> Feedback:
     r""":math:`\mathbb{E}[x_i^2]` and :math:`\mathbb{E}[x_i^4]` for the sparse law with K non-zero coordinates.
 
@@ -46,6 +47,7 @@ def check_sparse_moments(n: int, k: int, second, fourth) -> Feedback:
     )
 
 
+@guard_unfilled
 def check_relu_linear_fraction(answer) -> Feedback:
     r"""Fraction of :math:`\mathrm{Var}(\mathrm{ReLU}(Z))`, :math:`Z\sim N(0,1)`, explained by the best affine function of Z.
 
@@ -61,6 +63,7 @@ def check_relu_linear_fraction(answer) -> Feedback:
                               "that is the unexplained fraction.": 1 - expected})
 
 
+@guard_unfilled
 def check_sparse_support_size(n: int, k: int, answer) -> Feedback:
     r"""Number of distinct inputs of the sparse law: :math:`\binom nK 2^K`."""
     n, k = _check_n_k(n, k)
@@ -72,6 +75,7 @@ def check_sparse_support_size(n: int, k: int, answer) -> Feedback:
                                 "that is the number of points of the whole hypercube.": 2**n})
 
 
+@guard_unfilled
 def check_sparse_coverage(n: int, k: int, samples: int, answer) -> Feedback:
     r"""Expected fraction of the :math:`M=\binom nK2^K` sparse inputs that appear among ``samples`` draws: :math:`1-(1-1/M)^N`."""
     n, k = _check_n_k(n, k)

@@ -18,7 +18,7 @@ from ..lower_bound import (
     correlation_operator_norm,
     correlation_second_moment,
 )
-from ._feedback import Feedback, all_of, as_numeric, check_close
+from ._feedback import Feedback, all_of, as_numeric, check_close, guard_unfilled
 
 __all__ = ["parity_bound", "check_parity_bound", "check_step_kl", "check_extremal_function"]
 
@@ -38,6 +38,7 @@ def parity_bound(n: int, k: int, steps: int, n_params: int, b: float, noise_std:
     return min(1.0, 0.5 + 0.5 * quarter + quarter * b * math.sqrt(steps * n_params) / noise_std)
 
 
+@guard_unfilled
 def check_parity_bound(n: int, k: int, steps: int, n_params: int, b: float, noise_std: float,
                        answer) -> Feedback:
     r"""The value of :func:`parity_bound` computed by hand."""
@@ -64,6 +65,7 @@ def check_parity_bound(n: int, k: int, steps: int, n_params: int, b: float, nois
                        rtol=1e-4, hints=hints)
 
 
+@guard_unfilled
 def check_step_kl(g_junk, g_target, clip: float, noise_std: float, kl_clipped,
                   kl_unclipped) -> Feedback:
     r"""The KL between one junk step and one step on F, with and without clipping.
@@ -98,6 +100,7 @@ def check_step_kl(g_junk, g_target, clip: float, noise_std: float, kl_clipped,
     )
 
 
+@guard_unfilled
 def check_extremal_function(tables, g, *, rtol: float = 1e-6) -> Feedback:
     r"""Is g a function with :math:`\mathbb{E}_F\langle F,g\rangle^2=\lambda\|g\|^2` (it attains the operator norm)?"""
     tables = class_tables(tables)

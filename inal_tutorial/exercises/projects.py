@@ -15,7 +15,7 @@ import numpy as np
 from ..boolean import BooleanTarget, Majority, truth_table
 from ..fourier import degree_profile, walsh_coefficients
 from ..sq import orbit_cp_from_profile
-from ._feedback import Feedback, as_numeric, check_close, check_subset
+from ._feedback import Feedback, as_numeric, check_close, check_subset, guard_unfilled
 
 __all__ = [
     "MAJ3_COEFFICIENTS",
@@ -37,6 +37,7 @@ def _by_degree(coefficients: np.ndarray, n: int) -> np.ndarray:
     return coefficients[masks]
 
 
+@guard_unfilled
 def check_maj3_coefficients(coefficients) -> Feedback:
     r"""The 8 Fourier coefficients of :math:`\mathrm{Maj}_3`, indexed by bitmask S.
 
@@ -56,6 +57,7 @@ def check_maj3_coefficients(coefficients) -> Feedback:
     })
 
 
+@guard_unfilled
 def check_maj3_degree_profile(weights) -> Feedback:
     r""":math:`(W^0,\dots,W^3)(\mathrm{Maj}_3)=(0,\tfrac34,0,\tfrac14)`."""
     expected = np.array([0.0, 0.75, 0.0, 0.25])
@@ -67,6 +69,7 @@ def check_maj3_degree_profile(weights) -> Feedback:
     })
 
 
+@guard_unfilled
 def check_orbit_cp(value, n: int, target: BooleanTarget | None = None) -> Feedback:
     r"""The cross-predictability of the signed-permutation orbit of a target on n bits.
 
@@ -103,6 +106,7 @@ def check_orbit_cp(value, n: int, target: BooleanTarget | None = None) -> Feedba
     })
 
 
+@guard_unfilled
 def check_counting_bound(value, n: int, k: int, tau: float) -> Feedback:
     r"""The counting bound :math:`(d-1)\tau^2` with :math:`d=\binom nk` for the k-parities."""
     d = math.comb(int(n), int(k))
@@ -117,6 +121,7 @@ def check_counting_bound(value, n: int, k: int, tau: float) -> Feedback:
     })
 
 
+@guard_unfilled
 def check_embedded_parity_cp(value, n: int) -> Feedback:
     r"""Orbit CP of the full parity of n bits read from n of 2n bits: :math:`1/\binom{2n}{n}`."""
     n = int(n)
@@ -131,6 +136,7 @@ def check_embedded_parity_cp(value, n: int) -> Feedback:
     })
 
 
+@guard_unfilled
 def check_quadratic_degrees(degrees, n: int, bias: bool = True) -> Feedback:
     r"""The degrees k with :math:`A_k(n)>0` for the quadratic activation.
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 
 from ..sphere import coordinate_product_norm, harmonic_dimension
-from ._feedback import Feedback, check_close, check_integer
+from ._feedback import Feedback, check_close, check_integer, guard_unfilled
 
 __all__ = ["check_harmonic_dimension", "check_product_normalization", "check_relu_a1"]
 
 
+@guard_unfilled
 def check_harmonic_dimension(n: int, k: int, answer) -> Feedback:
     r""":math:`N(n,k)=\binom{n+k-1}{k}-\binom{n+k-3}{k-2}` for the given n >= 2, k >= 2."""
     expected = harmonic_dimension(n, k)
@@ -35,6 +36,7 @@ def check_harmonic_dimension(n: int, k: int, answer) -> Feedback:
     return result
 
 
+@guard_unfilled
 def check_product_normalization(n: int, answer) -> Feedback:
     r"""The constant c > 0 with :math:`\|c\,x_0x_1\|=1` on :math:`S^{n-1}`: :math:`\sqrt{n(n+2)}`."""
     expected = 1.0 / coordinate_product_norm(n, 2)
@@ -51,6 +53,7 @@ def check_product_normalization(n: int, answer) -> Feedback:
     return result
 
 
+@guard_unfilled
 def check_relu_a1(n: int, answer) -> Feedback:
     r""":math:`A_1(n)=1/(4n)` for ReLU without bias (w uniform on the unit sphere, or Gaussian)."""
     expected = 1.0 / (4 * n)
