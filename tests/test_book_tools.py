@@ -315,12 +315,14 @@ import pdf_build  # noqa: E402
 
 def test_the_pdf_has_an_unnumbered_preface_and_the_back_pages_as_appendices():
     tex = ("\\begin{document}\n\\part{Preface}\n\\chapter{Preface}\ntext\n"
+           "\\section{How to read it}\n\\subsection{Notation}\n"
            "\\part{Chapters}\n\\chapter{Fourier}\n\\chapter{Alignment}\n"
            "\\part{For instructors and readers}\n\\chapter{API}\n\\end{document}\n")
     fixed = pdf_build.fix_latex(tex)
     assert "\\part" not in fixed
     assert "\\chapter*{Preface}\\addcontentsline{toc}{chapter}{Preface}" in fixed
     assert fixed.count("\\chapter{") == 3  # Fourier, Alignment, API stay numbered
+    assert "\\section*{How to read it}" in fixed and "\\subsection*{Notation}" in fixed
     assert fixed.index("\\appendix") < fixed.index("\\chapter{API}")
     assert fixed.index("\\chapter{Alignment}") < fixed.index("\\appendix")
 

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PDF_NAME = "inal-tutorial.pdf"
 _PART = re.compile(r"^\\part\{(?P<title>[^}]*)\}[ \t]*\n", re.M)
 _CHAPTER = re.compile(r"^\\chapter\{(?P<title>[^}]*)\}", re.M)
+_SECTION = re.compile(r"\\(?P<level>(?:sub)*section)\{")
 _MISSING = re.compile(r"Missing character: There is no (?P<char>.+?) in font")
 
 
@@ -38,7 +39,7 @@ def fix_latex(tex: str) -> str:
 
     Every ``\\part`` page goes (the parts are the HTML sidebar's captions); the chapter
     after the first (the preface) is starred, and still listed in the table of
-    contents; the last part's place (the pages after the chapters), when there are three
+    contents, and so are its sections; the last part's place (the pages after the chapters), when there are three
     or more parts, becomes ``\\appendix``.
     """
     parts = list(_PART.finditer(tex))
@@ -52,7 +53,11 @@ def fix_latex(tex: str) -> str:
     if chapter is not None:
         title = chapter["title"]
         starred = f"\\chapter*{{{title}}}\\addcontentsline{{toc}}{{chapter}}{{{title}}}"
-        tex = tex[:chapter.start()] + starred + tex[chapter.end():]
+        after = _CHAPTER.search(tex, chapter.end())
+        end = after.start() if after is not None else len(tex)
+        # The preface's sections are unnumbered too (they would read "0.1", "0.2").
+        body = _SECTION.sub(lambda m: f"\\{m['level']}*{{", tex[chapter.end():end])
+        tex = tex[:chapter.start()] + starred + body + tex[end:]
     return tex
 
 
