@@ -16,13 +16,6 @@ import pytest
 from inal_tutorial.exercises import CHAPTERS, Feedback, alignment, fourier, projects
 from inal_tutorial.exercises._feedback import guard_unfilled, unfilled_feedback
 
-#: Checkers of modules that other work is editing and that still raise on None arguments;
-#: remove an entry once its module applies ``guard_unfilled`` (the test then passes).
-_NOT_YET_GUARDED = {
-    ("beyond_the_bound", "check_matched_steps"),
-    ("beyond_the_bound", "check_sq_query_bound"),
-    ("beyond_the_bound", "check_loglog_slope"),
-}
 
 
 def _checkers():
@@ -32,12 +25,7 @@ def _checkers():
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if not name.startswith("check_") or fn.__module__ != module.__name__:
                 continue
-            marks = []
-            if (chapter, name) in _NOT_YET_GUARDED:
-                marks.append(pytest.mark.xfail(
-                    reason=f"{chapter} is edited elsewhere and does not yet apply "
-                           "guard_unfilled: it raises on None arguments", strict=False))
-            cases.append(pytest.param(fn, id=f"{chapter}.{name}", marks=marks))
+            cases.append(pytest.param(fn, id=f"{chapter}.{name}"))
     return cases
 
 
