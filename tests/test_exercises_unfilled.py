@@ -17,7 +17,6 @@ from inal_tutorial.exercises import CHAPTERS, Feedback, alignment, fourier, proj
 from inal_tutorial.exercises._feedback import guard_unfilled, unfilled_feedback
 
 
-
 def _checkers():
     cases = []
     for chapter in CHAPTERS:
