@@ -11,6 +11,15 @@ a test set of 10 000 fresh samples, evaluated every 250 steps.
                   set in one forward pass.
 * ``ours x1``     ``inal_tutorial.training.train`` on an ``MLPEnsemble`` of one model.
 * ``ours x8``     the same call with 8 seeds in one ensemble (stops when all 8 reach 99 %).
+* ``ours x8 shared_batches``  the same with ``shared_batches=True``: the 8 models see one
+                  minibatch stream (model 0's), so the first layer is one wide GEMM; the
+                  seeds are then not independent in their data.
+* ``lean x1``     a lean hand-written loop (not the package): the yardstick.
+
+Every case runs once per round, in the same order, for ``--rounds`` rounds (interleaved:
+A B A B ..., so that load from other processes hits all alike); tables give medians over
+the rounds and ratios of medians, in wall and in CPU time (the same seeds every round,
+so only the timing varies).
 
 The reference starts from the *same* initial weights as ours (copied from the ensemble: the
 book's normalized Gaussian initialization), uses the same training and test sets and the
@@ -20,12 +29,13 @@ Besides seconds per seed it reports milliseconds per step, which does not depend
 
 Run (from the repository root)::
 
-    .venv/bin/python benchmarks/bench_training.py [--seeds 2] [--batched 8] [--max-steps 20000]
+    .venv/bin/python benchmarks/bench_training.py [--seeds 2] [--batched 8] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
 import common
@@ -126,101 +136,103 @@ def lean_run(n_models: int, seed: int, data_seed: int, max_steps: int) -> dict:
             "accuracy": float(accuracy.min())}
 
 
-def ours_run(n_models: int, seed: int, data_seed: int, max_steps: int) -> dict:
+def ours_run(n_models: int, seed: int, data_seed: int, max_steps: int,
+             shared_batches: bool = False) -> dict:
     target = it.Parity(N, k=K)
     net = it.MLPEnsemble(N, (WIDTH,), n_models=n_models, seed=seed, output_bias=True)
     start = time.perf_counter()
     history = it.train(net, target, steps=max_steps, lr=LR, loss="hinge", batch_size=BATCH,
                        train_size=TRAIN_SIZE, weight_decay=WEIGHT_DECAY, seed=seed,
                        data_seed=data_seed, test_size=TEST_SIZE, eval_every=EVAL_EVERY,
-                       stop_accuracy=STOP, progress=False)
+                       stop_accuracy=STOP, progress=False, shared_batches=shared_batches)
     seconds = time.perf_counter() - start
     reached = history.steps_to("accuracy", STOP)
     return {"seconds": seconds, "steps": int(history.steps[-1]),
-            "accuracy": float(history.final("accuracy").min()), "per_seed_steps": reached}
+            "accuracy": float(history.final("accuracy").min()), "per_seed_steps": reached,
+            "gradient": history.config["gradient"]}
+
+
+def timed(run) -> dict:
+    cpu0 = time.process_time()
+    result = run()
+    result["cpu"] = time.process_time() - cpu0
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=2, help="seeds run one by one (default 2)")
     parser.add_argument("--batched", type=int, default=8, help="seeds in one ensemble (default 8)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved repetitions of every case (default 3)")
     parser.add_argument("--max-steps", type=int, default=20_000)
     parser.add_argument("--data-seed", type=int, default=0)
     args = parser.parse_args()
     common.header("Sparse parity (n = 40, k = 3, 1000 samples, width 1000, hinge, SGD), "
                   "one thread")
-    rows, per_seed = [], {"reference": [], "ours x1": []}
+    m, ds, top = args.batched, args.data_seed, args.max_steps
+    inits = [it.MLPEnsemble(N, (WIDTH,), n_models=1, seed=s, output_bias=True)
+             for s in range(args.seeds)]
+    # One round runs every case once, in this order (A B A B ...: load hits all alike).
+    cases = {}
+    for s in range(args.seeds):
+        cases[f"reference seed {s}"] = lambda s=s: reference_run(inits[s], s, ds, top)
+        cases[f"ours x1 seed {s}"] = lambda s=s: ours_run(1, s, ds, top)
+    cases[f"ours x{m} (one ensemble)"] = lambda: ours_run(m, 100, ds, top)
+    cases[f"ours x{m} shared_batches"] = lambda: ours_run(m, 100, ds, top, True)
+    cases["lean x1 seed 0 (yardstick)"] = lambda: lean_run(1, 0, ds, top)
     # Warm-up (library initialization, first allocations), untimed.
-    reference_run(it.MLPEnsemble(N, (WIDTH,), seed=0, output_bias=True), 0, args.data_seed, 50)
-    ours_run(1, 0, args.data_seed, 50)
-    for seed in range(args.seeds):
-        init = it.MLPEnsemble(N, (WIDTH,), n_models=1, seed=seed, output_bias=True)
-        # Interleave the two loops so that load from other processes hits both alike.
-        for name, run in (("reference", lambda s=seed, i=init: reference_run(
-                              i, s, args.data_seed, args.max_steps)),
-                          ("ours x1", lambda s=seed: ours_run(1, s, args.data_seed,
-                                                              args.max_steps))):
-            cpu0 = time.process_time()
-            result = run()
-            result["cpu"] = time.process_time() - cpu0
-            per_seed[name].append(result)
-            rows.append([name, seed, result["steps"], f"{result['accuracy']:.3f}",
-                         f"{result['seconds']:.1f}", f"{result['cpu']:.1f}",
-                         f"{result['seconds'] / result['steps'] * 1e3:.2f}"])
-            print(f"  done {name} seed {seed}", flush=True)
-    cpu0 = time.process_time()
-    batched = ours_run(args.batched, 100, args.data_seed, args.max_steps)
-    batched["cpu"] = time.process_time() - cpu0
-    rows.append([f"ours x{args.batched} (one ensemble)", f"100..{100 + args.batched - 1}",
-                 batched["steps"], f"{batched['accuracy']:.3f} (min)",
-                 f"{batched['seconds']:.1f}", f"{batched['cpu']:.1f}",
-                 f"{batched['seconds'] / batched['steps'] * 1e3:.2f}"])
+    reference_run(inits[0], 0, ds, 50)
+    ours_run(1, 0, ds, 50)
+    ours_run(m, 100, ds, 50)
+    runs: dict[str, list[dict]] = {name: [] for name in cases}
+    for r in range(args.rounds):
+        for name, run in cases.items():
+            runs[name].append(timed(run))
+        print(f"  done round {r + 1} of {args.rounds}", flush=True)
     print()
-    common.print_table(["loop", "seed", "steps", "test accuracy", "wall s", "CPU s",
-                        "ms per step"], rows)
-    ref, ours = per_seed["reference"], per_seed["ours x1"]
+    rows = []
+    for name, results in runs.items():
+        first = results[0]
+        rows.append([name, first["steps"], f"{first['accuracy']:.3f}",
+                     first.get("gradient", "-"),
+                     f"{statistics.median(x['seconds'] for x in results):.2f}",
+                     f"{statistics.median(x['cpu'] for x in results):.2f}",
+                     f"{statistics.median(x['cpu'] / x['steps'] for x in results) * 1e3:.3f}",
+                     f"{max(x['seconds'] for x in results) / min(x['seconds'] for x in results) - 1:.0%}"])
+    print(f"Medians over {args.rounds} interleaved rounds:\n")
+    common.print_table(["run", "steps", "test accuracy (min)", "gradient", "wall s", "CPU s",
+                        "CPU ms per step", "noise"], rows)
 
-    def mean(runs, key):
-        return float(np.mean([r[key] for r in runs]))
+    def per_round(names, key):
+        """Median over rounds of the per-round sum over ``names``."""
+        return statistics.median(sum(runs[n][r][key] for n in names) for r in range(args.rounds))
 
-    def per_step(runs, key):
-        return float(np.mean([r[key] / r["steps"] for r in runs]))
-
-    m = args.batched
+    refs = [f"reference seed {s}" for s in range(args.seeds)]
+    ours = [f"ours x1 seed {s}" for s in range(args.seeds)]
     summary = []
     for key, unit in (("seconds", "wall"), ("cpu", "CPU")):
-        ref_seed, ours_seed = mean(ref, key), mean(ours, key)
-        ref_total, batch_total = sum(r[key] for r in ref), batched[key]
+        ref_total, ours_total = per_round(refs, key), per_round(ours, key)
+        batch, shared = per_round([f"ours x{m} (one ensemble)"], key), \
+            per_round([f"ours x{m} shared_batches"], key)
+        ns = args.seeds
         summary += [
-            [f"{unit} s per seed, one by one", f"{ref_seed:.1f}", f"{ours_seed:.1f}",
-             f"{ref_seed / ours_seed:.2f}", ">= 2"],
-            [f"{unit} ms per step, one by one", f"{per_step(ref, key) * 1e3:.2f}",
-             f"{per_step(ours, key) * 1e3:.2f}",
-             f"{per_step(ref, key) / per_step(ours, key):.2f}", ""],
-            [f"{unit} s, reference's {len(ref)} seeds vs our {m} batched", f"{ref_total:.1f}",
-             f"{batch_total:.1f}", f"{ref_total / batch_total:.2f}", "> 1"],
-            [f"{unit} s per seed, ours x{m} batched", f"{ref_seed:.1f}", f"{batch_total / m:.1f}",
-             f"{ref_seed / (batch_total / m):.2f}", ""],
+            [f"{unit} s per seed, one by one", f"{ref_total / ns:.2f}", f"{ours_total / ns:.2f}",
+             f"{ref_total / ours_total:.2f}", ">= 3"],
+            [f"{unit} s, reference's {ns} seeds vs our {m} in one ensemble", f"{ref_total:.2f}",
+             f"{batch:.2f}", f"{ref_total / batch:.2f}", ">= 1"],
+            [f"{unit} s, reference's {ns} seeds vs our {m}, shared_batches", f"{ref_total:.2f}",
+             f"{shared:.2f}", f"{ref_total / shared:.2f}", ""],
+            [f"{unit} s per seed, ours x{m} in one ensemble", f"{ref_total / ns:.2f}",
+             f"{batch / m:.2f}", f"{ref_total / ns / (batch / m):.2f}", ""],
         ]
     print()
-    common.print_table(["measure", "reference", "ours", "ratio (reference / ours)", "goal"],
-                       summary)
-    print("\nYardstick, not the package: the same SGD with a hand-written gradient (no "
-          "autograd), in-place updates and in-cache evaluation:\n")
-    lean_rows = []
-    for label, m, seed in (("lean x1", 1, 0), ("lean x1", 1, 1),
-                           (f"lean x{args.batched}", args.batched, 100)):
-        cpu0 = time.process_time()
-        result = lean_run(m, seed, args.data_seed, args.max_steps)
-        cpu = time.process_time() - cpu0
-        lean_rows.append([label, seed, result["steps"], f"{result['accuracy']:.3f}",
-                          f"{result['seconds']:.1f}", f"{cpu:.1f}",
-                          f"{result['seconds'] / result['steps'] * 1e3:.2f}"])
-    common.print_table(["loop", "seed", "steps", "test accuracy (min)", "wall s", "CPU s",
-                        "ms per step"], lean_rows)
-    steps8 = batched["per_seed_steps"]
-    print(f"\nsteps to 99% of the {args.batched} batched seeds: "
-          + ", ".join(str(int(s)) if np.isfinite(s) else "-" for s in steps8))
+    common.print_table(["measure (medians over rounds)", "reference", "ours",
+                        "ratio of medians (reference / ours)", "goal"], summary)
+    for name in (f"ours x{m} (one ensemble)", f"ours x{m} shared_batches"):
+        reached = runs[name][0]["per_seed_steps"]
+        print(f"\nsteps to 99% of the {m} seeds, {name}: "
+              + ", ".join(str(int(s)) if np.isfinite(s) else "-" for s in reached))
 
 
 if __name__ == "__main__":

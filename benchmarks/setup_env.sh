@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Create benchmarks/.venv, the benchmark environment: the project's packages plus the C
 # reference implementations the benchmarks compare against (fht-cpu). The project's own
-# .venv is left untouched: the package never depends on fht-cpu.
+# .venv is left untouched. (fht-cpu is a default dependency of the package on the platforms
+# with wheels, see benchmarks/README.md; this environment has it whatever .venv holds, and
+# INAL_TUTORIAL_FWHT=torch selects the pure-PyTorch kernel for the comparison.)
 #
 # The benchmark venv reuses the project's installed packages (torch, numpy, the editable
 # inal_tutorial) through a site-packages hook instead of installing a second torch, so the

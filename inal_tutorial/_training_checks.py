@@ -90,13 +90,6 @@ def divergence(what: str, step: int, lr: float, noise_std: float,
                            f"{_settings(lr, noise_std, clip)}: {_advice(noise_std, clip)}")
 
 
-def check_losses(losses: torch.Tensor, step: int, lr: float, noise_std: float,
-                 clip: float | None) -> None:
-    """Raise :class:`DivergenceError` if any model's loss (after ``step`` updates) is not finite."""
-    if not bool(torch.isfinite(losses).all()):
-        raise divergence("loss", step, lr, noise_std, clip)
-
-
 def check_metrics(values: dict[str, torch.Tensor], step: int, lr: float, noise_std: float,
                   clip: float | None) -> None:
     """Raise :class:`DivergenceError` if a recorded loss or correlation is not finite."""

@@ -30,7 +30,10 @@ from ._validation import (
     log2_length,
 )
 
-try:  # Optional SIMD C implementation of the transform (pip install fht-cpu); see _fwht_inplace.
+# The SIMD C implementation of the transform, fht-cpu: a default dependency on the platforms
+# it has wheels for (Linux x86_64/aarch64 with glibc >= 2.28, macOS >= 14 on arm64; 5-9x
+# faster than the pure-PyTorch kernel, benchmarks/README.md); elsewhere the PyTorch kernel.
+try:
     import fht_cpu as _fht_cpu
 except ImportError:  # pragma: no cover - depends on the environment
     _fht_cpu = None
@@ -153,7 +156,7 @@ def _fwht_torch(v: torch.Tensor, n: int) -> torch.Tensor:
 
 
 def _fwht_c(v: torch.Tensor, n: int) -> torch.Tensor:
-    """Unnormalized transform of the rows of ``v`` by the optional C library ``fht-cpu``, in place."""
+    """Unnormalized transform of the rows of ``v`` by the C library ``fht-cpu``, in place."""
     rows = v.detach().view(-1, 1 << n).numpy()
     if rows.shape[0] == 1:
         _fht_cpu.fht(rows[0])

@@ -36,6 +36,22 @@ per model: model m draws its minibatches and its noise from its own generators, 
 by ``seeds[m]`` (see :func:`training_seeds`), so model m follows *the same trajectory*
 whether it is trained alone or inside an ensemble (up to float rounding of the batched
 matrix products). Random numbers are drawn on the CPU and moved to ``device``.
+With ``shared_batches=True`` all models train on model 0's minibatch stream instead (one
+wide matrix product for the first layer; the models are then not independent in their
+data, see :func:`train`).
+
+Gradients
+---------
+For an :class:`~inal_tutorial.networks.MLPEnsemble` (the class itself, every parameter
+trainable, no hooks) with one of the three losses and an activation among relu, tanh,
+sigmoid, gelu, abs, quadratic and linear, the loop computes the gradient with a
+hand-written backward pass (activations kept as ``(M, width, N)`` batched products, the
+weight update fused into the product that computes its gradient when there is no
+clipping) instead of ``torch.autograd``: the same gradient and the same update rule,
+summed in another order, so results agree with the autograd path to float rounding
+(checked to 1e-12 in float64 by the tests). Every other network (and the sign
+activation, which has no gradient) goes through autograd. ``history.config["gradient"]``
+says which path ran.
 
 Public API
 ----------
@@ -84,29 +100,42 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
 
+from . import _mlp_gradients as _mlp
 from . import _training_checks as _checks
-from ._memory import release_freed_memory
-from ._progress import progress_bar
+from . import _training_data as _data
+from . import _training_loop as _loop
+from . import _training_step as _step
+from ._training_data import EXACT_EVAL_MAX_N, ArrayDataset  # noqa: F401 (re-exported)
+from ._training_records import FirstLayerMovement, TrainingHistory
+from ._training_step import (
+    clip_coordinates,
+    ensemble_parameters,
+    flat_gradient,
+    loss_gradient,
+    training_seeds,
+)
 from ._validation import (
     MAX_ENUMERATION_N,
     DivergenceError,
-    as_tensor,
     check_choice,
     check_device,
     check_float,
     check_int,
     check_seed,
     check_size,
-    check_support,
 )
-from .boolean import BooleanTarget, Staircase, all_inputs
-from .random import SeedLike, make_generator, spawn_seeds
+from .boolean import BooleanTarget
+from .random import SeedLike, make_generator
+
+# The public classes defined in the private modules are documented (and pickled) here.
+for _cls in (ArrayDataset, TrainingHistory, FirstLayerMovement):
+    _cls.__module__ = __name__
+del _cls
 
 __all__ = [
     "LOSSES",
@@ -125,430 +154,14 @@ __all__ = [
     "FirstLayerMovement",
 ]
 
-#: Largest n for which evaluation enumerates the cube by default.
-EXACT_EVAL_MAX_N = 16
 #: Largest n for which the population gradient (all 2^n inputs per step) is allowed.
 POPULATION_MAX_N = 20
 
-# Evaluations between two trims of the heap (see inal_tutorial._memory).
-_TRIM_EVERY_EVALS = 20
 
+#: Pointwise losses ``loss(output, label)`` by name: ``"square"`` :math:`(f-y)^2`,
+#: ``"hinge"`` :math:`\max(0, 1-yf)`, ``"logistic"`` :math:`\log(1+e^{-yf})`.
+LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = _step.LOSSES
 
-def _square(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    return (out - y).square()
-
-
-def _hinge(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    return torch.relu(1 - y * out)
-
-
-def _logistic(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    return nn.functional.softplus(-y * out)
-
-
-#: Pointwise losses ``loss(output, label)`` by name.
-LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "square": _square,
-    "hinge": _hinge,
-    "logistic": _logistic,
-}
-
-
-# ---------------------------------------------------------------------------
-# Data
-# ---------------------------------------------------------------------------
-
-
-class ArrayDataset:
-    r"""A fixed training set and a test set of real-valued inputs of any shape.
-
-    Parameters
-    ----------
-    X_train : array-like of shape ``(N, *shape)``
-    y_train : array-like of shape ``(N,)``
-        Real labels (:math:`\pm1` for the hinge and logistic losses and for accuracy).
-    X_test, y_test : optional
-        The evaluation set (default: the training set).
-    """
-
-    def __init__(self, X_train, y_train, X_test=None, y_test=None):
-        self.X_train, self.y_train = self._pair(X_train, y_train, "X_train", "y_train")
-        if (X_test is None) != (y_test is None):
-            raise ValueError("give both X_test and y_test, or neither")
-        if X_test is None:
-            self.X_test, self.y_test = self.X_train, self.y_train
-        else:
-            self.X_test, self.y_test = self._pair(X_test, y_test, "X_test", "y_test")
-            if self.X_test.shape[1:] != self.X_train.shape[1:]:
-                raise ValueError(f"X_test has inputs of shape {tuple(self.X_test.shape[1:])} but "
-                                 f"X_train has {tuple(self.X_train.shape[1:])}")
-
-    @staticmethod
-    def _pair(X, y, x_name: str, y_name: str) -> tuple[torch.Tensor, torch.Tensor]:
-        X = as_tensor(X, x_name)
-        y = as_tensor(y, y_name)
-        if X.ndim < 2:
-            raise ValueError(f"{x_name} must have shape (N, *input_shape), got {tuple(X.shape)}")
-        if y.ndim != 1 or y.shape[0] != X.shape[0]:
-            raise ValueError(f"{y_name} must have shape ({X.shape[0]},) to match {x_name}, "
-                             f"got {tuple(y.shape)}")
-        if X.shape[0] < 1:
-            raise ValueError(f"{x_name} must hold at least one example")
-        return X, y
-
-    @property
-    def n_train(self) -> int:
-        """Number of training examples."""
-        return int(self.X_train.shape[0])
-
-    def __repr__(self) -> str:
-        return (f"ArrayDataset(n_train={self.n_train}, n_test={self.X_test.shape[0]}, "
-                f"input_shape={tuple(self.X_train.shape[1:])})")
-
-
-def _is_pm1(y: torch.Tensor) -> bool:
-    return bool(((y == 1) | (y == -1)).all())
-
-
-# ---------------------------------------------------------------------------
-# The ensemble interface
-# ---------------------------------------------------------------------------
-
-
-def ensemble_parameters(model: nn.Module) -> tuple[list[nn.Parameter], int]:
-    """The trainable parameters of an ensemble module and its number of models M.
-
-    Every trainable parameter must have M as its leading dimension (M is
-    ``model.n_models`` when the module has it, else the first parameter's leading size).
-    """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    params = [p for p in model.parameters() if p.requires_grad]
-    if not params:
-        raise ValueError("model has no trainable parameters")
-    m = getattr(model, "n_models", None)
-    m = int(params[0].shape[0]) if m is None or params[0].ndim == 0 else int(m)
-    for p in params:
-        if p.ndim == 0 or p.shape[0] != m:
-            raise ValueError(f"every trainable parameter of model must have the number of models "
-                             f"M = {m} as leading dimension; found one of shape {tuple(p.shape)}")
-    return params, m
-
-
-def training_seeds(seed: SeedLike | Sequence[int], n_models: int) -> list[int]:
-    """Per-model seeds: a list of ``n_models`` ints used as is, or ``spawn_seeds(seed, n_models)``.
-
-    Training model m alone with ``seed=[seeds[m]]`` reproduces its run inside the ensemble.
-    Every seed (the int, or each entry of the list) must be in [0, 2**62] (numpy integers
-    behave as Python ints); ``n_models`` in [1, 10**7].
-    """
-    n_models = check_int(n_models, "n_models", low=1, high=10**7)
-    if isinstance(seed, (list, tuple, np.ndarray)):
-        seeds = [check_seed(s, f"seed[{i}]", allow_generator=False) for i, s in enumerate(seed)]
-        if len(seeds) != n_models:
-            raise ValueError(f"seed must hold one seed per model ({n_models}), got {len(seeds)}")
-        return seeds
-    return spawn_seeds(check_seed(seed), n_models)
-
-
-def clip_coordinates(values: torch.Tensor, clip: float | None) -> torch.Tensor:
-    r"""Coordinate-wise clipping :math:`\mathrm{clip}_A(v)_p=\min(A,\max(-A,v_p))` (``None``: identity).
-
-    It is 1-Lipschitz in every norm that is a sum over coordinates:
-    :math:`|\mathrm{clip}_A(a)_p-\mathrm{clip}_A(b)_p|\le|a_p-b_p|`.
-
-    ``values`` must be a real tensor with finite entries (clipping would pass NaN on);
-    ``clip`` None or a finite float > 0.
-    """
-    values = _checks.check_tensor(values, "values")
-    if clip is None:
-        return values
-    clip = check_float(clip, "clip", low=0.0, low_open=True)
-    return values.clamp(-clip, clip)
-
-
-def flat_gradient(grads: Sequence[torch.Tensor]) -> torch.Tensor:
-    """Concatenate per-parameter tensors ``(M, ...)`` into one ``(M, P)`` matrix (model m's row).
-
-    ``grads`` must be a non-empty sequence of tensors with at least one dimension and the
-    same leading size M.
-    """
-    if isinstance(grads, torch.Tensor) or not isinstance(grads, (list, tuple)):
-        raise TypeError(f"grads must be a list of tensors (M, ...), got {type(grads).__name__}")
-    if not grads:
-        raise ValueError("grads must hold at least one tensor, got an empty sequence")
-    for i, g in enumerate(grads):
-        if not isinstance(g, torch.Tensor) or g.ndim == 0:
-            raise TypeError(f"grads[{i}] must be a tensor with a leading model dimension, got "
-                            f"{type(g).__name__}")
-        if g.shape[0] != grads[0].shape[0]:
-            raise ValueError(f"grads[{i}] must have leading size M = {grads[0].shape[0]} like "
-                             f"grads[0], got shape {tuple(g.shape)}")
-    return torch.cat([g.reshape(g.shape[0], -1) for g in grads], dim=1)
-
-
-def _forward(model: nn.Module, x: torch.Tensor, n_models: int) -> torch.Tensor:
-    """``model(x)``, checked to have the ensemble's output shape ``(M, N)``."""
-    out = model(x)
-    shared = out.ndim == 2 and out.shape == (n_models, x.shape[0])
-    per_model = (out.ndim == 2 and x.ndim >= 3 and x.shape[0] == n_models
-                 and out.shape == (n_models, x.shape[1]))
-    if not (shared or per_model):
-        raise ValueError(f"model.forward must return outputs of shape (M, N) with M = {n_models} "
-                         f"for inputs of shape (N, ...) or (M, N, ...); got {tuple(out.shape)} "
-                         f"for inputs of shape {tuple(x.shape)}")
-    return out
-
-
-def loss_gradient(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: str = "square",
-                  *, create_graph: bool = False) -> tuple[list[torch.Tensor], torch.Tensor]:
-    r"""Each model's gradient of its mean loss on ``(x, y)``, in one backward pass.
-
-    Computes :math:`\nabla_{\theta_m}\frac1N\sum_i\ell(\mathrm{NN}_{\theta_m}(x_i),y_i)` for
-    every model m by differentiating :math:`\sum_m\frac1N\sum_i\ell(\cdot)`.
-
-    Parameters
-    ----------
-    x : ``(N, *shape)`` shared inputs or ``(M, N, *shape)`` per-model inputs
-    y : ``(N,)`` or ``(M, N)`` labels
-
-    Both must be finite real tensors with at least one input, and ``y`` must give one label
-    per input (a ``ValueError`` names the one that does not fit).
-
-    Returns
-    -------
-    (grads, losses) : per-parameter gradients (each shaped like the parameter) and the
-    ``(M,)`` mean losses (detached).
-    """
-    loss_fn = LOSSES[check_choice(loss, "loss", tuple(LOSSES))]
-    params, n_models = ensemble_parameters(model)
-    x = _checks.check_tensor(x, "x")
-    y = _checks.check_tensor(y, "y")
-    _checks.check_batch_shapes(x, y, n_models)
-    return _loss_gradient(model, x, y, loss_fn, params, n_models, create_graph)
-
-
-def _loss_gradient(model, x, y, loss_fn, params, n_models: int, create_graph: bool = False):
-    """:func:`loss_gradient` without the argument checks (the training loop's inner step)."""
-    out = _forward(model, x, n_models)
-    per_model = loss_fn(out, y.to(out.dtype)).mean(dim=1)
-    grads = torch.autograd.grad(per_model.sum(), params, create_graph=create_graph)
-    return list(grads), per_model.detach()
-
-
-# ---------------------------------------------------------------------------
-# History
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class TrainingHistory:
-    """Metrics recorded at the evaluation steps of a training run.
-
-    Attributes
-    ----------
-    steps : numpy array ``(n_evals,)``
-        The step counts t at which metrics were recorded (t = 0 is the initialization).
-    metrics : dict of numpy arrays ``(n_evals, M)``
-        One column per model.
-    config : dict
-        The settings of the run (algorithm, loss, lr, noise_std, clip, ...).
-    seeds : list of int
-        The per-model seeds.
-    """
-
-    steps: np.ndarray
-    metrics: dict[str, np.ndarray]
-    config: dict = field(default_factory=dict)
-    seeds: list[int] = field(default_factory=list)
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        check_choice(name, "metric", tuple(self.metrics))
-        return self.metrics[name]
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.metrics
-
-    @property
-    def names(self) -> list[str]:
-        """Names of the recorded metrics."""
-        return list(self.metrics)
-
-    @property
-    def n_models(self) -> int:
-        """Number M of models (columns)."""
-        return next(iter(self.metrics.values())).shape[1]
-
-    def mean(self, name: str) -> np.ndarray:
-        """Average over models at each evaluation step, shape ``(n_evals,)``."""
-        return self[name].mean(axis=1)
-
-    def final(self, name: str) -> np.ndarray:
-        """Value at the last evaluation step for each model, shape ``(M,)``."""
-        return self[name][-1]
-
-    def steps_to(self, name: str, threshold: float, *, above: bool = True) -> np.ndarray:
-        """First recorded step at which metric ``name`` is >= ``threshold`` (``above=False``: <=).
-
-        Returns a float array ``(M,)``; ``inf`` for a model that never got there.
-        """
-        threshold = check_float(threshold, "threshold")
-        values = self[name]
-        hit = values >= threshold if above else values <= threshold
-        first = np.where(hit.any(axis=0), hit.argmax(axis=0), -1)
-        return np.where(first >= 0, self.steps[np.maximum(first, 0)].astype(float), np.inf)
-
-    def records(self) -> list[dict]:
-        """Tidy rows ``{"step", "model", <metric>: value, ...}``, one per (step, model)."""
-        rows = []
-        for i, step in enumerate(self.steps):
-            for m in range(self.n_models):
-                row = {"step": int(step), "model": m}
-                row.update({k: float(v[i, m]) for k, v in self.metrics.items()})
-                rows.append(row)
-        return rows
-
-    def __repr__(self) -> str:
-        return (f"TrainingHistory(steps={int(self.steps[-1])}, evals={len(self.steps)}, "
-                f"models={self.n_models}, metrics={self.names})")
-
-
-# ---------------------------------------------------------------------------
-# Batch sources: where each step's inputs come from
-# ---------------------------------------------------------------------------
-
-
-class _Population:
-    """All 2^n inputs, the same for every model: the exact population gradient."""
-
-    def __init__(self, target: BooleanTarget, dtype, device):
-        self.x = all_inputs(target.n, dtype=dtype, device=device)
-        self.y = target(self.x).to(dtype)
-
-    def batch(self):
-        return self.x, self.y
-
-
-class _FullSet:
-    """The whole fixed training set, shared by every model."""
-
-    def __init__(self, X, y):
-        self.x, self.y = X, y
-
-    def batch(self):
-        return self.x, self.y
-
-
-class _FreshSamples:
-    """A fresh uniform minibatch of the cube for each model, from its own generator."""
-
-    def __init__(self, target: BooleanTarget, batch_size: int, generators, dtype, device):
-        self.target, self.b, self.gens = target, batch_size, generators
-        self.dtype, self.device = dtype, device
-
-    def batch(self):
-        bits = torch.stack([torch.randint(0, 2, (self.b, self.target.n), generator=g)
-                            for g in self.gens])
-        x = (1 - 2 * bits).to(dtype=self.dtype, device=self.device)
-        return x, self.target(x).to(self.dtype)
-
-
-class _Shuffled:
-    """Minibatches of a fixed training set: each model shuffles it every epoch with its own
-    generator and walks through it ``batch_size`` examples at a time (an incomplete last
-    batch of an epoch is dropped)."""
-
-    def __init__(self, X, y, batch_size: int, generators):
-        self.X, self.y, self.b, self.gens = X, y, batch_size, generators
-        self.n = X.shape[0]
-        self.orders = [torch.randperm(self.n, generator=g) for g in generators]
-        self.pos = 0
-
-    def batch(self):
-        if self.pos + self.b > self.n:
-            self.orders = [torch.randperm(self.n, generator=g) for g in self.gens]
-            self.pos = 0
-        idx = torch.stack([o[self.pos:self.pos + self.b] for o in self.orders]).to(self.X.device)
-        self.pos += self.b
-        return self.X[idx], self.y[idx]
-
-
-# ---------------------------------------------------------------------------
-# Evaluation
-# ---------------------------------------------------------------------------
-
-
-def _eval_rows(model: nn.Module, n_models: int, budget: int = 1 << 18) -> int:
-    """Rows of evaluation inputs per chunk, keeping M * width * rows below ``budget``.
-
-    A cache-sized chunk (2^18 elements, 1 MiB in float32) evaluates faster than a large one
-    (benchmarks/bench_training.py: 33 ms instead of 56 ms at n = 40, width 1000).
-    """
-    width = max(getattr(model, "widths", (512,)))
-    return max(256, min(1 << 16, budget // max(1, n_models * int(width))))
-
-
-def _evaluation_set(task, dtype, device, test_size: int | None, data_seed: int):
-    """(x_chunks, y_chunks) of the evaluation set, and whether it is the whole cube."""
-    if isinstance(task, ArrayDataset):
-        return task.X_test.to(dtype=dtype, device=device), task.y_test.to(dtype=dtype,
-                                                                          device=device), False
-    if test_size is None and task.n <= EXACT_EVAL_MAX_N:
-        x = all_inputs(task.n, dtype=dtype, device=device)
-        return x, task(x).to(dtype), True
-    size = 10_000 if test_size is None else test_size
-    gen = _checks.derived_generator(data_seed + 1)
-    bits = torch.randint(0, 2, (size, task.n), generator=gen)
-    x = (1 - 2 * bits).to(dtype=dtype, device=device)
-    return x, task(x).to(dtype), False
-
-
-@torch.no_grad()
-def _metrics_on(model, x, y, loss_fn, n_models: int, prefix: str = "") -> dict[str, torch.Tensor]:
-    rows = _eval_rows(model, n_models)
-    total_loss = torch.zeros(n_models, dtype=torch.float64, device=x.device)
-    total_corr = torch.zeros_like(total_loss)
-    total_hit = torch.zeros_like(total_loss)
-    for start in range(0, x.shape[0], rows):
-        xb, yb = x[start:start + rows], y[start:start + rows]
-        out = _forward(model, xb, n_models)
-        total_loss += loss_fn(out, yb).sum(dim=1, dtype=torch.float64)
-        total_corr += (out * yb).sum(dim=1, dtype=torch.float64)
-        total_hit += (torch.where(out >= 0, 1.0, -1.0).to(yb.dtype) == yb).sum(dim=1,
-                                                                               dtype=torch.float64)
-    n = x.shape[0]
-    result = {prefix + "loss": total_loss / n, prefix + "correlation": total_corr / n}
-    if _is_pm1(y):
-        result[prefix + "accuracy"] = total_hit / n
-    return result
-
-
-def _support_of(task, support) -> tuple[int, ...] | None:
-    if isinstance(task, ArrayDataset):
-        return None if support is None else tuple(support)
-    if support is not None:
-        return check_support(support, task.n, allow_empty=False)
-    if isinstance(task, Staircase):
-        return tuple(range(task.k))
-    found = getattr(task, "support", None)
-    if found is None or len(found) == 0 or len(found) == task.n:
-        return None
-    return tuple(found)
-
-
-def _first_layer(model) -> torch.Tensor | None:
-    if hasattr(model, "first_layer_weights"):
-        return model.first_layer_weights()
-    return None
-
-
-@torch.no_grad()
-def _support_mass(model, support: tuple[int, ...]) -> torch.Tensor | None:
-    w = _first_layer(model)
-    if w is None or w.ndim != 3:
-        return None
-    per_coordinate = w.double().square().sum(dim=1)  # (M, n)
-    return per_coordinate[:, list(support)].sum(dim=1) / per_coordinate.sum(dim=1)
 
 
 def evaluate(model: nn.Module, task, *, loss: str = "square", test_size: int | None = None,
@@ -571,11 +184,11 @@ def evaluate(model: nn.Module, task, *, loss: str = "square", test_size: int | N
         test_size = check_int(test_size, "test_size", low=1, high=10**8)
         if not isinstance(task, ArrayDataset):
             check_size({"test_size": test_size, "n": task.n}, what="the test inputs")
-    x, y, _ = _evaluation_set(task, params[0].dtype, params[0].device, test_size, data_seed)
-    values = _metrics_on(model, x, y, loss_fn, m)
-    sup = _support_of(task, support)
+    x, y, _ = _data.evaluation_set(task, params[0].dtype, params[0].device, test_size, data_seed)
+    values = _data.metrics_on(model, x, y, loss_fn, m)
+    sup = _data.support_of(task, support)
     if sup is not None:
-        mass = _support_mass(model, sup)
+        mass = _data.support_mass(model, sup)
         if mass is not None:
             values["support_mass"] = mass
     return {k: v.cpu().numpy() for k, v in values.items()}
@@ -599,7 +212,8 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
           test_size: int | None = None, eval_every: int | None = None,
           support: Sequence[int] | None = None, stop_accuracy: float | None = None,
           callback: Callable[[int, nn.Module], None] | None = None,
-          device: str | torch.device | None = None, progress: bool = True) -> TrainingHistory:
+          device: str | torch.device | None = None, progress: bool = True,
+          shared_batches: bool = False) -> TrainingHistory:
     r"""Train every model of an ensemble by :math:`\theta\leftarrow\theta-\gamma(\mathrm{clip}_A(g)+Z)`.
 
     The model is trained **in place**; the returned history holds its metrics.
@@ -651,6 +265,16 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
         Move the model and the data there (default: where the model is).
     progress : bool
         Show a ``tqdm`` progress bar (silenced by the environment variable TQDM_DISABLE=1).
+    shared_batches : bool
+        Minibatch SGD only (``batch_size`` given): every model trains on the *same*
+        minibatch at each step, the one model 0 draws from ``seeds[0]`` (model 0's run is
+        unchanged), so that the first layer of all models is one wide matrix product.
+        **This changes the statistics**: the models still start from independent
+        initializations and get independent noise, but they no longer see independent
+        data, so their outcomes are correlated through the shared minibatch sequence (an
+        average over them estimates the mean over initializations for *one* data stream,
+        and its spread under-states the spread over data). Default ``False``: every model
+        draws its own minibatches.
 
     Returns
     -------
@@ -659,9 +283,10 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
     Raises
     ------
     DivergenceError
-        (a ``ValueError``) when a model's loss becomes non-finite during the run (checked at
-        every step on the ``(M,)`` losses, and on the parameters at the end): the message
-        names the step, ``lr`` and, when used, ``noise_std`` and ``clip``.
+        (a ``ValueError``) when a model's loss becomes non-finite during the run (every
+        step's ``(M,)`` losses are kept and checked at each evaluation and every 256 steps,
+        the parameters at the end): the message names the first step whose loss was not
+        finite, ``lr`` and, when used, ``noise_std`` and ``clip``.
     ValueError, TypeError
         For bad arguments, each named: ``steps`` in [0, 10**9]; ``lr`` finite > 0;
         ``noise_std``, ``weight_decay`` finite >= 0; ``clip`` None or finite > 0; ``seed`` an
@@ -735,87 +360,50 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
         _checks.check_step_size(model, n_models, 2**task.n, "2^n", features, dtype)
     if test_size is not None and X is None:
         check_size({"test_size": test_size, "n": task.n}, what="the test inputs")
+    if not isinstance(shared_batches, bool):
+        raise TypeError(f"shared_batches must be True or False, got {shared_batches!r}")
+    if shared_batches and batch_size is None:
+        raise ValueError("shared_batches=True is for minibatch SGD: give batch_size (without "
+                         "it every model already uses the same inputs)")
+    batch_gens = data_gens[:1] if shared_batches else data_gens
     if X is not None:
-        source = _FullSet(X, Y) if batch_size is None else _Shuffled(X, Y, batch_size, data_gens)
+        source = _data.FullSet(X, Y) if batch_size is None else _data.Shuffled(X, Y, batch_size, batch_gens)
     elif batch_size is None:
         if task.n > POPULATION_MAX_N:
             raise ValueError(f"the population gradient enumerates all 2^n inputs: n must be at most "
                              f"{POPULATION_MAX_N}, got {task.n}; give batch_size for SGD")
-        source = _Population(task, dtype, device)
+        source = _data.Population(task, dtype, device)
     else:
-        source = _FreshSamples(task, batch_size, data_gens, dtype, device)
+        source = _data.FreshSamples(task, batch_size, batch_gens, dtype, device)
+    if shared_batches:
+        source = _data.SharedStream(source)
     if loss in ("hinge", "logistic"):
         labels = Y if Y is not None else getattr(source, "y", None)
-        if labels is not None and not _is_pm1(labels):
+        if labels is not None and not _data.is_pm1(labels):
             raise ValueError(f"loss {loss!r} needs labels in {{-1, +1}}; use loss='square' for "
                              "real-valued labels")
 
-    x_eval, y_eval, exact = _evaluation_set(task, dtype, device, test_size, data_seed)
-    sup = _support_of(task, support)
-    per_model_sizes = [p[0].numel() for p in params]
-    n_params = sum(per_model_sizes)
-
-    recorded_steps: list[int] = []
-    recorded: dict[str, list[np.ndarray]] = {}
-
-    def record(step: int) -> dict[str, np.ndarray]:
-        values = _metrics_on(model, x_eval, y_eval, loss_fn, n_models)
-        if X is not None:
-            values.update(_metrics_on(model, X, Y, loss_fn, n_models, prefix="train_"))
-        _checks.check_metrics(values, step, lr, noise_std, clip)
-        if sup is not None:
-            mass = _support_mass(model, sup)
-            if mass is not None:
-                values["support_mass"] = mass
-        recorded_steps.append(step)
-        out = {}
-        for key, value in values.items():
-            out[key] = value.cpu().numpy()
-            recorded.setdefault(key, []).append(out[key])
-        return out
-
-    last = record(0)
-    bar = progress_bar(range(1, steps + 1), desc="training", enabled=progress)
-    for step in bar:
-        x, y = source.batch()
-        grads, losses = _loss_gradient(model, x, y, loss_fn, params, n_models)
-        # One finite check per step on the (M,) losses: after step - 1 updates.
-        _checks.check_losses(losses, step - 1, lr, noise_std, clip)
-        with torch.no_grad():
-            noise = None
-            if noise_std > 0:
-                noise = torch.stack([torch.randn(n_params, generator=g, dtype=dtype)
-                                     for g in noise_gens]).to(device)
-            offset = 0
-            for p, g, size in zip(params, grads, per_model_sizes, strict=True):
-                if weight_decay:
-                    g = g + weight_decay * p
-                if clip is not None:
-                    g = g.clamp(-clip, clip)
-                if noise is not None:
-                    g = g + noise_std * noise[:, offset:offset + size].view_as(p)
-                offset += size
-                p.sub_(lr * g)
-        if callback is not None:
-            callback(step, model)
-        if step % eval_every == 0 or step == steps:
-            last = record(step)
-            if step % (_TRIM_EVERY_EVALS * eval_every) == 0:
-                release_freed_memory()   # frequent evaluations fragment the heap
-            if "accuracy" in last:
-                bar.set_postfix(accuracy=f"{last['accuracy'].mean():.3f}")
-            if stop_accuracy is not None and "accuracy" in last and \
-                    bool((last["accuracy"] >= stop_accuracy).all()):
-                break
-    bar.close()
-    _checks.check_parameters(params, int(recorded_steps[-1]), lr, noise_std, clip)
+    x_eval, y_eval, exact = _data.evaluation_set(task, dtype, device, test_size, data_seed)
+    sup = _data.support_of(task, support)
+    n_params = sum(p[0].numel() for p in params)
+    # MLPEnsemble with a standard loss: hand-written gradients (autograd for the rest).
+    plan = _mlp.Plan(model, params) if _mlp.supports(model, loss) else None
+    recorder = _loop.Recorder(model, n_models, loss_fn, x_eval, y_eval, X, Y, sup,
+                              (lr, noise_std, clip))
+    _loop.run(model, params, n_models=n_models, plan=plan, source=source, loss=loss,
+              loss_fn=loss_fn, lr=lr, weight_decay=weight_decay, clip=clip,
+              noise_std=noise_std, noise_gens=noise_gens, steps=steps, eval_every=eval_every,
+              stop_accuracy=stop_accuracy, callback=callback, progress=progress,
+              record=recorder, gradient=_step.autograd_loss_gradient)
     config = {"algorithm": "noisy_gd" if noise_std > 0 or clip is not None else "sgd",
               "loss": loss, "lr": lr, "steps": steps, "batch_size": batch_size,
               "train_size": train_size, "noise_std": noise_std, "clip": clip,
               "weight_decay": weight_decay, "data_seed": data_seed, "exact_eval": exact,
+              "shared_batches": shared_batches,
+              "gradient": "autograd" if plan is None else "hand-written",
               "task": repr(task), "n_params_per_model": n_params}
-    metrics = {k: np.stack(v) for k, v in recorded.items()}
-    return TrainingHistory(np.array(recorded_steps), metrics, config, seeds)
+    metrics = {k: np.stack(v) for k, v in recorder.values.items()}
+    return TrainingHistory(np.array(recorder.steps), metrics, config, seeds)
 
 
 def noisy_gd(model: nn.Module, task, *, steps: int, lr: float, noise_std: float,
@@ -839,106 +427,3 @@ def sgd(model: nn.Module, task, *, steps: int, lr: float, batch_size: int, loss:
     return train(model, task, steps=steps, lr=lr, loss=loss, batch_size=batch_size, **options)
 
 
-# ---------------------------------------------------------------------------
-# A progress measure: how far the first layer moved, coordinate by coordinate
-# ---------------------------------------------------------------------------
-
-
-class FirstLayerMovement:
-    r"""A ``callback`` for :func:`train` that records how far each input's weights moved.
-
-    For every model m and input coordinate j it records, at the steps t that are
-    multiples of ``every``, the squared distance travelled by the first-layer weights
-    leaving input j,
-
-    .. math:: D_{m,j}(t)=\sum_u\big(W_{m,u,j}(t)-W_{m,u,j}(0)\big)^2 ,
-
-    where :math:`W(0)` are the weights when the recorder is built. For a target that
-    depends on the coordinates S only, :meth:`support_ratio` compares S with the other
-    coordinates, :math:`R(t)=\mathrm{mean}_{j\in S}D_j(t)\,/\,\mathrm{mean}_{j\notin S}D_j(t)`
-    (1 when S moves like the rest), and :meth:`null_ratios` gives the same ratio for
-    disjoint groups of :math:`|S|` coordinates outside S: the spread R would have if S
-    were irrelevant, at the same step of the same run.
-
-    Parameters
-    ----------
-    model : nn.Module
-        The ensemble about to be trained, with a ``first_layer_weights()`` method returning
-        ``(M, width, n)`` (e.g. :class:`~inal_tutorial.networks.MLPEnsemble`).
-    every : int
-        Record every this many steps (>= 1).
-
-    Attributes
-    ----------
-    steps : numpy array ``(R,)``
-        The recorded steps (multiples of ``every``; step 0 is not recorded, D = 0 there).
-    movement : numpy array ``(R, M, n)``
-        :math:`D_{m,j}(t)` at each recorded step.
-    """
-
-    def __init__(self, model: nn.Module, every: int):
-        if not isinstance(model, nn.Module) or not hasattr(model, "first_layer_weights"):
-            raise TypeError("model must be an nn.Module with a first_layer_weights() method "
-                            f"(e.g. MLPEnsemble), got {type(model).__name__}")
-        self.every = check_int(every, "every", low=1, high=10**9)
-        with torch.no_grad():
-            w0 = model.first_layer_weights().detach()
-        if w0.ndim != 3:
-            raise ValueError(f"first_layer_weights() must have shape (M, width, n), got "
-                             f"{tuple(w0.shape)}")
-        self._w0 = w0.to(torch.float64).clone()
-        self._steps: list[int] = []
-        self._rows: list[np.ndarray] = []
-
-    def __call__(self, step: int, model: nn.Module) -> None:
-        """Record :math:`D(t)` if ``step`` is a multiple of ``every``."""
-        if step % self.every:
-            return
-        with torch.no_grad():
-            w = model.first_layer_weights().detach().to(torch.float64)
-        if w.shape != self._w0.shape:
-            raise ValueError(f"the model's first layer has shape {tuple(w.shape)}, not the "
-                             f"{tuple(self._w0.shape)} it had when the recorder was built")
-        self._steps.append(int(step))
-        self._rows.append((w - self._w0.to(w.device)).square().sum(dim=1).cpu().numpy())
-
-    @property
-    def steps(self) -> np.ndarray:
-        return np.array(self._steps, dtype=int)
-
-    @property
-    def movement(self) -> np.ndarray:
-        if not self._rows:
-            raise ValueError("nothing recorded yet: pass the recorder as train(..., "
-                             "callback=recorder) and train at least `every` steps")
-        return np.stack(self._rows)
-
-    def _split(self, support) -> tuple[list[int], list[int]]:
-        n = self._w0.shape[2]
-        inside = list(check_support(support, n, allow_empty=False))
-        outside = [j for j in range(n) if j not in set(inside)]
-        if len(outside) < len(inside):
-            raise ValueError(f"support must leave at least {len(inside)} coordinates outside "
-                             f"it (n = {n}), got {len(inside)} inside")
-        return inside, outside
-
-    def support_ratio(self, support: Sequence[int]) -> np.ndarray:
-        r""":math:`R(t)=\mathrm{mean}_{j\in S}D_j/\mathrm{mean}_{j\notin S}D_j`, shape ``(R, M)``."""
-        inside, outside = self._split(support)
-        d = self.movement
-        return d[:, :, inside].mean(axis=2) / d[:, :, outside].mean(axis=2)
-
-    def null_ratios(self, support: Sequence[int]) -> np.ndarray:
-        r"""The ratio for disjoint groups of :math:`|S|` coordinates outside S, shape ``(R, M, G)``.
-
-        The coordinates outside S, in increasing order, are cut into
-        :math:`G=\lfloor(n-|S|)/|S|\rfloor` consecutive groups of :math:`|S|`; group g gets
-        :math:`\mathrm{mean}_{j\in g}D_j/\mathrm{mean}_{j\notin S}D_j`.
-        """
-        inside, outside = self._split(support)
-        d = self.movement
-        size = len(inside)
-        groups = len(outside) // size
-        cut = d[:, :, outside[: groups * size]]
-        grouped = cut.reshape(cut.shape[0], cut.shape[1], groups, size).mean(axis=3)
-        return grouped / d[:, :, outside].mean(axis=2)[:, :, None]

@@ -347,19 +347,30 @@ def test_memory_bomb_cases_fail_fast(memory_limit):
         it.MLPEnsemble(4096, (10**6,))
 
 
-def test_normal_run_is_unchanged_by_the_checks():
-    """train is plain (S)GD: the same updates as a hand-written loop, bit for bit."""
-    net, ref = _net(m=3), _net(m=3)
-    history = it.train(net, _PARITY, steps=7, lr=0.05, progress=False)
+def test_normal_run_is_unchanged_by_the_checks(monkeypatch):
+    """train is plain (S)GD: the same updates as a hand-written loop, bit for bit on the
+    autograd path, to float32 rounding on the hand-written-gradient path."""
+    from inal_tutorial import _mlp_gradients
+
+    ref = _net(m=3)
     params = [p for p in ref.parameters() if p.requires_grad]
     for _ in range(7):
         grads, _ = tr.loss_gradient(ref, _X4, _Y4)
         with torch.no_grad():
             for p, g in zip(params, grads, strict=True):
                 p.sub_(0.05 * g)
+    net = _net(m=3)
+    history = it.train(net, _PARITY, steps=7, lr=0.05, progress=False)
+    assert history.config["gradient"] == "hand-written"
+    for a, b in zip(net.parameters(), ref.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    assert np.isfinite(history["loss"]).all()
+    monkeypatch.setattr(_mlp_gradients, "supports", lambda model, loss: False)
+    net = _net(m=3)
+    history = it.train(net, _PARITY, steps=7, lr=0.05, progress=False)
+    assert history.config["gradient"] == "autograd"
     for a, b in zip(net.parameters(), ref.parameters(), strict=True):
         assert torch.equal(a, b)
-    assert np.isfinite(history["loss"]).all()
     # Noisy, clipped runs are reproducible and finite.
     a = it.noisy_gd(_net(), _PARITY, steps=5, lr=0.1, noise_std=0.05, clip=1.0, seed=3,
                     progress=False)

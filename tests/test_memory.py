@@ -3,7 +3,7 @@
 import torch
 
 import inal_tutorial as it
-from inal_tutorial import _memory, training
+from inal_tutorial import _memory, _training_loop
 
 
 def test_trimming_changes_no_result(monkeypatch):
@@ -14,11 +14,11 @@ def test_trimming_changes_no_result(monkeypatch):
         return history.mean("accuracy"), [p.detach().clone() for p in net.parameters()]
 
     calls = []
-    monkeypatch.setattr(training, "release_freed_memory",
+    monkeypatch.setattr(_training_loop, "release_freed_memory",
                         lambda: calls.append(1) or _memory.release_freed_memory())
     trimmed = run()
-    assert len(calls) == 200 // training._TRIM_EVERY_EVALS      # it did trim
-    monkeypatch.setattr(training, "release_freed_memory", lambda: False)
+    assert len(calls) == 200 // _training_loop.TRIM_EVERY_EVALS      # it did trim
+    monkeypatch.setattr(_training_loop, "release_freed_memory", lambda: False)
     plain = run()
     assert (trimmed[0] == plain[0]).all()
     assert all(torch.equal(a, b) for a, b in zip(trimmed[1], plain[1], strict=True))

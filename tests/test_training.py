@@ -371,3 +371,35 @@ def test_progress_bar_respects_tqdm_disable_even_in_notebooks(monkeypatch):
     assert progress_bar(range(3), enabled=False).disable
     monkeypatch.delenv("TQDM_DISABLE")
     assert not progress_disabled_by_environment()
+
+
+@pytest.mark.parametrize("eval_every", [1, 50, 400])
+def test_divergence_names_the_first_step_with_a_non_finite_loss(eval_every):
+    # The losses are checked once per evaluation (or every 256 steps), yet the error names
+    # the first step whose loss was not finite, as a check at every step would: NaN put
+    # into the weights after update 7 makes the loss after 7 updates non-finite.
+    def poison(step, model):
+        if step == 7:
+            with torch.no_grad():
+                model.weights[1][0, 0, 0] = float("nan")
+
+    with pytest.raises(it.DivergenceError, match=r"non-finite loss at step 7\) with lr=0\.1"):
+        it.sgd(_net(), it.Parity(6, k=2), steps=500, lr=0.1, batch_size=8, seed=1,
+               eval_every=eval_every, callback=poison, progress=False)
+
+
+def test_epoch_gather_gives_the_same_batches_as_a_gather_per_step(monkeypatch):
+    from inal_tutorial import _training_data
+
+    def run():
+        net = _net(m=2)
+        h = it.sgd(net, it.Parity(6, k=2), steps=120, lr=0.1, batch_size=8, train_size=50,
+                   weight_decay=0.01, seed=4, eval_every=30, progress=False)
+        return h, [p.detach().clone() for p in net.parameters()]
+
+    h1, p1 = run()
+    monkeypatch.setattr(_training_data, "_EPOCH_GATHER_ENTRIES", 0)   # per-step gather
+    h2, p2 = run()
+    assert all(torch.equal(a, b) for a, b in zip(p1, p2, strict=True))
+    assert np.array_equal(h1["train_loss"], h2["train_loss"])
+    assert not np.array_equal(h1["train_loss"][0], h1["train_loss"][-1])   # it trained
