@@ -325,6 +325,11 @@ def train(model: nn.Module, task, *, steps: int, lr: float, loss: str = "square"
         model.to(check_device(device))
     params, n_models = ensemble_parameters(model)
     dtype, device = params[0].dtype, params[0].device
+    # A step size beyond the parameters' float range cannot even be applied (PyTorch
+    # refuses the scalar): say so, naming the range, instead of a RuntimeError mid-run.
+    if lr > torch.finfo(dtype).max:
+        raise ValueError(f"lr must be at most {torch.finfo(dtype).max:.3g} for {dtype} "
+                         f"parameters, got {lr:g}")
     seeds = training_seeds(seed, n_models)
     # Two generators per model, so that changing noise_std leaves the minibatches unchanged.
     data_gens = [make_generator(s) for s in seeds]

@@ -396,8 +396,10 @@ CLI_CASES = [
      r"the estimate must be finite.*--bias-std", False),
     ("train-diverges", ["train", "majority", "--lr", "1e8", "--steps", "20", "--no-progress"],
      r"diverged.*lr", False),
-    ("train-noisy-gd-diverges", ["train", "noisy-gd-parity", "--lr", "1e300", "--steps", "3",
+    ("train-noisy-gd-diverges", ["train", "noisy-gd-parity", "--lr", "1e30", "--steps", "3",
                                  "--no-progress"], r"diverged.*lr", False),
+    ("train-lr-beyond-float32", ["train", "noisy-gd-parity", "--lr", "1e300", "--steps", "3",
+                                 "--no-progress"], r"lr must be at most 3.4e\+38", False),
     ("figure-seed", ["figure", "--list", "--seed", "-5"], r"argument --seed", False),
 ]
 
