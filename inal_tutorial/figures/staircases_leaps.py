@@ -82,12 +82,12 @@ def plot_time_to_learn(results: Mapping[str, Sequence[LearningTimes]],
     ax.set_yscale("log")
     ax.set_xlabel("input dimension n")
     ax.set_ylabel(f"steps to loss ≤ 0.1 (batch {batch}; samples = {batch} × steps)")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=8, loc="upper left")
     ax2.set_xscale("log")
     ax2.set_yscale("log")
     ax2.set_xlabel("input dimension n")
     ax2.set_ylabel(r"step size × steps, $\gamma T$")
-    ax2.legend(fontsize=7.5, loc="upper left")
+    ax2.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig
 
