@@ -18,7 +18,10 @@ law of w and an independent b, the Funk–Hecke formula gives
 with :math:`R=\sqrt n|w|`, t distributed as one coordinate of a uniform point,
 density :math:`\propto(1-t^2)^{(n-3)/2}` on :math:`[-1,1]`, and :math:`P_{k,n}` the
 Gegenbauer polynomial normalized by :math:`P_{k,n}(1)=1` (:func:`legendre_polynomial`).
-:func:`sphere_profile` computes :math:`A_k(n)` by quadrature.
+:func:`sphere_profile` computes :math:`A_k(n)` by quadrature, and
+:func:`sphere_orbit_cross_predictability` the cross-predictability
+:math:`\sum_kW^k(f)^2/N(n,k)` of the orbit :math:`\{f\circ Q\}` under Haar-random
+:math:`Q\in O(n)`.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ __all__ = [
     "ZonalHarmonic",
     "CoordinateProduct",
     "coordinate_product_norm",
+    "sphere_orbit_cross_predictability",
 ]
 
 _MAX_N = 100_000
@@ -408,3 +412,25 @@ class CoordinateProduct(SphereTarget):
 
     def _evaluate(self, x: torch.Tensor) -> torch.Tensor:
         return self.scale * x[:, :self.degree].prod(dim=1)
+
+
+def sphere_orbit_cross_predictability(n: int, weights) -> float:
+    r"""The cross-predictability of the O(n)-orbit of f: :math:`\sum_kW^k(f)^2/N(n,k)`.
+
+    :math:`\mathrm{CP}=\mathbb E_Q\langle f,f\circ Q\rangle^2` for Q Haar on
+    :math:`O(n)`, where ``weights[k]`` is :math:`W^k(f)=\|f_k\|^2` (Schur orthogonality:
+    each :math:`\mathcal H_k` is an irreducible representation of real type).
+
+    Parameters
+    ----------
+    n : int
+        2 <= n <= 100000.
+    weights : array_like
+        Non-negative finite degree weights :math:`(W^0,W^1,\dots)`, at most 201 of them.
+    """
+    n = _check_dim(n)
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 1 or not 1 <= w.size <= 201 or not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("weights must be a 1-D array of 1 to 201 non-negative finite numbers")
+    dims = np.array([harmonic_dimension(n, k) for k in range(w.size)], dtype=np.float64)
+    return float(np.sum(w**2 / dims))

@@ -25,6 +25,8 @@ __all__ = [
     "random_rotation",
     "rotation_law_check",
     "rotation_training_gap",
+    "random_rotations",
+    "orbit_cross_predictability_mc",
     "SPHERE_STEPS_SETTINGS",
     "sphere_steps_experiment",
     "sphere_slope_interval",
@@ -128,10 +130,22 @@ def rotation_law_check(n: int = 8, *, init: str = "gaussian", n_models: int = 40
     return out
 
 
-def _gd(net: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float) -> None:
+def _clip(grads: list[torch.Tensor], clip: float | None, mode: str) -> list[torch.Tensor]:
+    if clip is None:
+        return list(grads)
+    if mode == "coordinate":
+        return [g.clamp(-clip, clip) for g in grads]
+    # "norm": the Euclidean norm of each model's whole gradient (leading axis = models)
+    sq = sum(g.reshape(g.shape[0], -1).pow(2).sum(1) for g in grads)
+    scale = torch.clamp(clip / sq.sqrt().clamp_min(1e-300), max=1.0)
+    return [g * scale.reshape(-1, *([1] * (g.ndim - 1))) for g in grads]
+
+
+def _gd(net: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float,
+        clip: float | None = None, clip_mode: str = "norm") -> None:
     for _ in range(steps):
         loss = ((net(x) - y) ** 2).mean(dim=1).sum()
-        grads = torch.autograd.grad(loss, list(net.parameters()))
+        grads = _clip(torch.autograd.grad(loss, list(net.parameters())), clip, clip_mode)
         with torch.no_grad():
             for p, g in zip(net.parameters(), grads, strict=True):
                 p -= lr * g
@@ -139,6 +153,7 @@ def _gd(net: MLPEnsemble, x: torch.Tensor, y: torch.Tensor, steps: int, lr: floa
 
 def rotation_training_gap(target: SphereTarget, *, steps: int = 30, lr: float = 0.1,
                           width: int = 16, n_models: int = 2, samples: int = 512,
+                          clip: float | None = None, clip_mode: str = "norm",
                           seed: int = 0) -> dict:
     r"""Gradient descent on :math:`f\circ Q` from θ is gradient descent on f from :math:`Q\cdot\theta`.
 
@@ -148,8 +163,18 @@ def rotation_training_gap(target: SphereTarget, *, steps: int = 30, lr: float = 
     trajectories' parameters after ``steps`` steps (first layer mapped back by Q), the
     same gap without the relabelling (baseline: training on f from θ itself), and the
     loss drop.
+
+    ``clip`` (a positive float, or None for no clipping) bounds each gradient before the
+    step. ``clip_mode="norm"`` rescales each model's whole gradient g to
+    :math:`g\min(1, A/|g|)`; :math:`|g|` is unchanged by :math:`W\mapsto WQ^\top`, so the
+    identity still holds. ``clip_mode="coordinate"`` clamps every entry to
+    :math:`[-A, A]` (what :func:`inal_tutorial.training.noisy_gd` does): that commutes with
+    signed permutations but not with rotations, and the gap is no longer rounding error.
     """
     n = target.n
+    if clip is not None:
+        clip = check_float(clip, "clip", low=0.0, low_open=True)
+    clip_mode = check_choice(clip_mode, "clip_mode", ("norm", "coordinate"))
     q = random_rotation(n, seed + 1)
     x = sample_sphere(n, samples, seed + 2)
     y_moved = target(x @ q.T)                       # f(Qx_i)
@@ -161,9 +186,9 @@ def rotation_training_gap(target: SphereTarget, *, steps: int = 30, lr: float = 
     z = math.sqrt(n) * x
     with torch.no_grad():
         start = float(((net_a(z) - y_moved) ** 2).mean())
-    _gd(net_a, z, y_moved[None, :].expand(n_models, -1), steps, lr)
-    _gd(net_b, z @ q.T, y_moved[None, :].expand(n_models, -1), steps, lr)
-    _gd(net_c, z, target(x)[None, :].expand(n_models, -1), steps, lr)
+    _gd(net_a, z, y_moved[None, :].expand(n_models, -1), steps, lr, clip, clip_mode)
+    _gd(net_b, z @ q.T, y_moved[None, :].expand(n_models, -1), steps, lr, clip, clip_mode)
+    _gd(net_c, z, target(x)[None, :].expand(n_models, -1), steps, lr, clip, clip_mode)
     with torch.no_grad():
         pa = [p.detach() for p in net_a.parameters()]
         pb = [p.detach() for p in net_b.parameters()]
@@ -173,6 +198,71 @@ def rotation_training_gap(target: SphereTarget, *, steps: int = 30, lr: float = 
         base = max(float((u - v).abs().max()) for u, v in zip(pa, pc, strict=True))
         end = float(((net_a(z) - y_moved) ** 2).mean())
     return {"gap": gap, "baseline_gap": base, "loss_drop": start - end}
+
+
+def random_rotations(n: int, count: int, seed: int = 0) -> torch.Tensor:
+    r"""``count`` independent Haar-distributed matrices of :math:`O(n)`, shape (count, n, n).
+
+    The batched form of :func:`random_rotation` (QR of Gaussian matrices, signs of R's
+    diagonal moved into Q). ``count`` in [1, 10**6]; count * n * n at most 5e7 entries.
+    """
+    n = _check_dim(n)
+    count = check_int(count, "count", low=1, high=10**6)
+    check_size({"count": count, "n": n, "n ": n}, what="the rotations", limit=4 * 10**8)
+    g = torch.randn(count, n, n, generator=make_generator(seed), dtype=torch.float64)
+    q, r = torch.linalg.qr(g)
+    return q * torch.sign(torch.diagonal(r, dim1=-2, dim2=-1))[:, None, :]
+
+
+def orbit_cross_predictability_mc(target, n: int, *, rotations: int = 2000,
+                                  inputs: int = 4096, seed: int = 0,
+                                  chunk: int = 50) -> tuple[float, float]:
+    r"""Monte Carlo estimate of the orbit cross-predictability :math:`\mathbb E_Q\langle f,f\circ Q\rangle^2`.
+
+    Q is Haar on :math:`O(n)`. For each of ``rotations`` draws of Q, two independent
+    samples of ``inputs`` uniform points give two independent unbiased estimates
+    :math:`m_1,m_2` of :math:`\langle f,f\circ Q\rangle=\mathbb E_x f(x)f(Qx)`; their
+    product is unbiased for its square. Returns ``(mean, standard error)`` over the
+    rotations. The exact value is :math:`\sum_kW^k(f)^2/N(n,k)`
+    (:func:`~inal_tutorial.sphere.sphere_orbit_cross_predictability`).
+
+    Parameters
+    ----------
+    target : callable
+        Maps a float64 tensor (N, n) of points of the sphere to (N,) values.
+    n : int
+    rotations : int
+        In [2, 10**6].
+    inputs : int
+        In [2, 10**6].
+    seed : int
+    chunk : int
+        Rotations per block (memory: chunk * inputs * n float64 entries), in [1, 10**4].
+    """
+    if not callable(target):
+        raise TypeError(f"target must be callable, got {type(target).__name__}")
+    n = _check_dim(n)
+    rotations = check_int(rotations, "rotations", low=2, high=10**6)
+    inputs = check_int(inputs, "inputs", low=2, high=10**6)
+    seed = check_seed(seed, allow_generator=False)
+    chunk = check_int(chunk, "chunk", low=1, high=10**4)
+    check_size({"chunk": chunk, "inputs": inputs, "n": n}, what="one block")
+    gen = make_generator(seed)
+    products = []
+    done = 0
+    while done < rotations:
+        m = min(chunk, rotations - done)
+        q = random_rotations(n, m, int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
+        estimates = []
+        for _ in range(2):
+            x = sample_sphere(n, inputs, gen)                          # (inputs, n)
+            qx = torch.einsum("mij,sj->msi", q, x).reshape(-1, n)      # Q x
+            fx, fqx = target(x), target(qx).reshape(m, inputs)
+            estimates.append((fx[None, :] * fqx).mean(1))
+        products.append((estimates[0] * estimates[1]).numpy())
+        done += m
+    values = np.concatenate(products)
+    return float(values.mean()), float(values.std(ddof=1) / math.sqrt(values.size))
 
 
 #: Settings of :func:`sphere_steps_experiment`: ``"small"`` runs in the chapter, ``"large"``

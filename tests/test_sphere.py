@@ -153,3 +153,54 @@ def test_bad_inputs():
         sx.sphere_first_layer_alignment("x")
     with pytest.raises(ValueError, match="x must"):
         it.CoordinateProduct(3, 1)(torch.zeros(2, 4))
+
+
+def test_clipping_norm_keeps_rotation_equivariance_coordinate_does_not():
+    target = it.ZonalHarmonic(8, 2, seed=3)
+    free = sx.rotation_training_gap(target, steps=20, lr=0.1)
+    norm = sx.rotation_training_gap(target, steps=20, lr=0.1, clip=0.05, clip_mode="norm")
+    coord = sx.rotation_training_gap(target, steps=20, lr=0.1, clip=0.01,
+                                     clip_mode="coordinate")
+    assert norm["gap"] < 1e-12 and coord["gap"] > 1e-3
+    # the clipping binds at these levels (less progress than without it)
+    assert norm["loss_drop"] < free["loss_drop"] - 0.1
+    assert coord["loss_drop"] < free["loss_drop"] - 0.1
+    with pytest.raises(ValueError, match="clip"):
+        sx.rotation_training_gap(target, clip=-1.0)
+    with pytest.raises(ValueError, match="clip_mode"):
+        sx.rotation_training_gap(target, clip=1.0, clip_mode="rows")
+
+
+def test_random_rotations_are_orthogonal_with_haar_moments():
+    q = sx.random_rotations(4, 3000, seed=0)
+    eye = torch.eye(4, dtype=torch.float64)
+    assert torch.allclose(q @ q.transpose(1, 2), eye.expand(3000, 4, 4), atol=1e-12)
+    # Haar: E[Q_00^2] = 1/n, E[Q_00] = 0, det = +-1 with probability 1/2 each
+    assert abs(float(q[:, 0, 0].pow(2).mean()) - 0.25) < 0.02
+    assert abs(float(q[:, 0, 0].mean())) < 0.03
+    assert abs(float((torch.linalg.det(q) > 0).double().mean()) - 0.5) < 0.05
+
+
+def test_orbit_cross_predictability_formula_and_monte_carlo():
+    # (Z^1 + Z^2)/sqrt(2) at n = 5: (1/4)(1/N(5,1) + 1/N(5,2)) = (1/5 + 1/14)/4
+    exact = it.sphere_orbit_cross_predictability(5, [0.0, 0.5, 0.5])
+    assert exact == pytest.approx((1 / 5 + 1 / 14) / 4, rel=1e-12)
+    assert it.sphere_orbit_cross_predictability(7, [1.0]) == 1.0   # constants: CP = 1
+    z1 = it.ZonalHarmonic(5, 1, seed=7)
+    z2 = it.ZonalHarmonic(5, 2, direction=z1.direction.numpy())
+    value, stderr = sx.orbit_cross_predictability_mc(
+        lambda x: (z1(x) + z2(x)) / math.sqrt(2), 5, rotations=1000, inputs=2048, seed=3)
+    assert abs(value - exact) < 4 * stderr and stderr < 0.1 * exact
+    # a product harmonic of degree 3: 1/N(n,3); a wrong formula (1/C(n,3)) is far off
+    n = 6
+    value, stderr = sx.orbit_cross_predictability_mc(it.CoordinateProduct(n, 3), n,
+                                                     rotations=1000, inputs=2048, seed=4)
+    truth = 1 / it.harmonic_dimension(n, 3)
+    assert abs(value - truth) < 4 * stderr
+    assert abs(value - 1 / math.comb(n, 3)) > 4 * stderr
+    with pytest.raises(ValueError, match="weights"):
+        it.sphere_orbit_cross_predictability(5, [-0.1, 1.0])
+    with pytest.raises(TypeError, match="target"):
+        sx.orbit_cross_predictability_mc("f", 5)
+    with pytest.raises(ValueError, match="rotations"):
+        sx.orbit_cross_predictability_mc(z1, 5, rotations=1)

@@ -2,8 +2,8 @@ r"""Figures of the chapter *The sphere* (``book/sphere``).
 
 * :func:`plot_profile_scaling`: :math:`n^kA_k(n)` on the sphere (quadrature, Monte Carlo)
   and on the cube, with the Gaussian limit;
-* :func:`plot_rotation_law`: empirical distribution functions of a network's output at x
-  and at Qx, Gaussian against Rademacher first layers;
+* :func:`plot_rotation_law`: empirical distribution functions of the first neuron's
+  pre-activation at x and at Qx, Gaussian against Rademacher first layers;
 * :func:`plot_sphere_steps`: median steps to learn against n, per target, log-log.
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullLocator, ScalarFormatter
 
 from ..plotting import PALETTE
 from ..symmetry import bootstrap_median_interval
@@ -74,7 +75,8 @@ def plot_rotation_law(checks: dict[str, dict]):
 def plot_sphere_steps(records: list[dict]):
     """Median steps to learn (95% bootstrap interval) against n, one line per target."""
     degrees = sorted({r["degree"] for r in records})
-    fig, axes = plt.subplots(1, len(degrees), figsize=(6.4, 3.2), sharey=True)
+    all_ns = sorted({r["n"] for r in records})
+    fig, axes = plt.subplots(1, len(degrees), figsize=(7.2, 3.4), sharey=True)
     styles = {"zonal": ("o-", PALETTE[0]), "product": ("s-", PALETTE[1]),
               "parity": ("^--", PALETTE[3])}
     for ax, k in zip(np.atleast_1d(axes), degrees, strict=True):
@@ -88,9 +90,12 @@ def plot_sphere_steps(records: list[dict]):
                         fmt=fmt, color=colour, ms=4, capsize=2, label=label)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.set_xticks(all_ns)
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.set_title(f"degree k = {k}")
         ax.set_xlabel("n")
     np.atleast_1d(axes)[0].set_ylabel("median steps to test MSE ≤ 0.5")
-    np.atleast_1d(axes)[0].legend(fontsize=7)
+    np.atleast_1d(axes)[0].legend(fontsize=8)
     fig.tight_layout()
     return fig
