@@ -27,6 +27,10 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 # _config.yml's mathjax_path loads (tests/test_book_tools.py checks that they agree).
 MATHJAX_VERSION := 3.2.2
 MATHJAX := $(VENV)/mathjax/es5/tex-mml-chtml.js
+# axe-core, the accessibility engine the browser check runs, from the npm registry
+# (defined up here: a rule's prerequisites are expanded when make reads the rule).
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/axe-core/axe.min.js
 # System packages (Debian): root installs them directly, anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_GET := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
@@ -150,9 +154,6 @@ chromium:
 
 mathjax: $(MATHJAX)
 
-# axe-core (the accessibility engine the browser check runs), from the npm registry.
-AXE_VERSION := 4.14.1
-AXE := $(VENV)/axe-core/axe.min.js
 axe: $(AXE)
 
 $(AXE):
