@@ -163,6 +163,20 @@ class Plan:
         return self.detached_biases[layer]
 
     @torch.no_grad()
+    def _forward(self, ws, bs, x, y, loss: str):
+        """Forward pass: each layer's input and activation slope, the per-model loss and
+        the loss's slope at the output, ``delta`` of shape ``(M, 1, N)``."""
+        n_rows = x.shape[-2]
+        inputs, slopes = [x], []
+        pre = _first_layer(ws[0], bs[0], x)
+        for layer in range(1, len(ws)):
+            a, s = _activation_and_slope(self.activation, pre)
+            inputs.append(a)
+            slopes.append(s)
+            pre = _layer(ws[layer], bs[layer], a)
+        values, slope = _loss_and_slope(loss, pre.squeeze(1), y, 1.0 / n_rows)
+        return inputs, slopes, values.mean(dim=1), slope.unsqueeze(1)
+
     def loss_gradient(self, x: torch.Tensor, y: torch.Tensor, loss: str
                       ) -> tuple[list[torch.Tensor], torch.Tensor]:
         r"""Every model's gradient of its mean loss on ``(x, y)``, in the order of ``params``.
@@ -179,16 +193,7 @@ class Plan:
         ws = [self._w(layer) for layer in range(n_layers)]
         bs = [self._b(layer) for layer in range(n_layers)]
         n_rows = x.shape[-2]
-        inputs, slopes = [x], []
-        pre = _first_layer(ws[0], bs[0], x)
-        for layer in range(1, n_layers):
-            a, s = _activation_and_slope(self.activation, pre)
-            inputs.append(a)
-            slopes.append(s)
-            pre = _layer(ws[layer], bs[layer], a)
-        values, slope = _loss_and_slope(loss, pre.squeeze(1), y, 1.0 / n_rows)
-        losses = values.mean(dim=1)
-        delta = slope.unsqueeze(1)                                 # (M, 1, N)
+        inputs, slopes, losses, delta = self._forward(ws, bs, x, y, loss)
         grads: dict[tuple[str, int], torch.Tensor] = {}
         for layer in range(n_layers - 1, -1, -1):
             a = inputs[layer]
@@ -236,16 +241,7 @@ class Plan:
         n_layers = len(self.weights)
         ws, bs = self.detached_weights, self.detached_biases
         n_rows = x.shape[-2]
-        inputs, slopes = [x], []
-        pre = _first_layer(ws[0], bs[0], x)
-        for layer in range(1, n_layers):
-            a, s = _activation_and_slope(self.activation, pre)
-            inputs.append(a)
-            slopes.append(s)
-            pre = _layer(ws[layer], bs[layer], a)
-        values, slope = _loss_and_slope(loss, pre.squeeze(1), y, 1.0 / n_rows)
-        losses = values.mean(dim=1)
-        delta = slope.unsqueeze(1)                                 # (M, 1, N)
+        inputs, slopes, losses, delta = self._forward(ws, bs, x, y, loss)
         beta = 1.0 - lr * weight_decay
         for layer in range(n_layers - 1, -1, -1):
             a, w, b = inputs[layer], ws[layer], bs[layer]
