@@ -44,6 +44,9 @@ SUPPORTED_ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "abs", "quadratic", 
 SUPPORTED_LOSSES = ("square", "hinge", "logistic")
 
 _SOFTPLUS_THRESHOLD = 20.0   # torch.nn.functional.softplus's default
+_ONE = torch.ones(())
+# Step workspaces kept per Plan (one per input shape: a run has one or two).
+_MAX_WORKSPACES = 2
 
 
 def supports(model: nn.Module, loss: str) -> bool:
@@ -102,35 +105,64 @@ def _activation(name: str, z: torch.Tensor) -> torch.Tensor:
     return z
 
 
-def _loss_and_slope(loss: str, out: torch.Tensor, y: torch.Tensor, scale: float
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Pointwise loss l(f, y) and ``scale`` * dl/df, shape ``(M, N)``."""
+def _loss_and_slope(loss: str, out: torch.Tensor, y: torch.Tensor
+                    ) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """Pointwise loss l(f, y) ``(M, N)``, and dl/df as ``c * s``: the tensor ``s`` and the
+    constant ``c`` (so that a caller can fold ``c`` into a later product's scale)."""
     if loss == "square":
         r = out - y
-        return r.square(), r.mul(2 * scale)
+        return r.square(), r, 2.0
     if loss == "hinge":
-        margin = 1 - y * out
-        return torch.relu(margin), torch.where(margin > 0, y, 0.0).mul_(-scale)
+        margin = torch.addcmul(_ONE, y, out, value=-1)   # 1 - y f, in one pass
+        return torch.relu(margin), torch.where(margin > 0, y, 0.0), -1.0
     z = -y * out   # logistic: softplus(z), with softplus's threshold
     slope = torch.where(z > _SOFTPLUS_THRESHOLD, 1.0, torch.sigmoid(z))
-    return nn.functional.softplus(z), slope.mul_(y).mul_(-scale)
+    return nn.functional.softplus(z), slope.mul_(y), -1.0
 
 
-def _first_layer(w: torch.Tensor, b: torch.Tensor | None, x: torch.Tensor) -> torch.Tensor:
-    """Pre-activations ``(M, width, N)`` of the first layer; ``x`` ``(N, n)`` or ``(M, N, n)``."""
+def _first_layer(w: torch.Tensor, b: torch.Tensor | None, x: torch.Tensor,
+                 out: torch.Tensor | None = None) -> torch.Tensor:
+    """Pre-activations ``(M, width, N)`` of the first layer; ``x`` ``(N, n)`` or ``(M, N, n)``,
+    ``b`` the biases as columns ``(M, width, 1)`` (written into ``out`` when given: the
+    same products, no allocation)."""
     m, width, n = w.shape
     if x.ndim == 2:   # shared inputs: one wide GEMM
         flat = w.view(m * width, n)
-        pre = (torch.mm(flat, x.T) if b is None
-               else torch.addmm(b.view(m * width, 1), flat, x.T))
+        flat_out = None if out is None else out.view(m * width, x.shape[0])
+        pre = (torch.mm(flat, x.T, out=flat_out) if b is None
+               else torch.addmm(b.view(m * width, 1), flat, x.T, out=flat_out))
         return pre.view(m, width, x.shape[0])
+    return _layer(w, b, x.transpose(1, 2), out)
+
+
+def _layer(w: torch.Tensor, b: torch.Tensor | None, a: torch.Tensor,
+           out: torch.Tensor | None = None) -> torch.Tensor:
     if b is None:
-        return torch.bmm(w, x.transpose(1, 2))
-    return torch.baddbmm(b.unsqueeze(2), w, x.transpose(1, 2))
+        return torch.bmm(w, a, out=out)
+    return torch.baddbmm(b, w, a, out=out)
 
 
-def _layer(w: torch.Tensor, b: torch.Tensor | None, a: torch.Tensor) -> torch.Tensor:
-    return torch.bmm(w, a) if b is None else torch.baddbmm(b.unsqueeze(2), w, a)
+class _Workspace:
+    """Buffers of one step's products for inputs of one shape, reused at every step (a
+    fresh ``(M, width, N)`` tensor per product and step costs page faults and allocator
+    work comparable to the product itself at the book's sizes)."""
+
+    def __init__(self, weights: list[torch.Tensor], n_rows: int):
+        m, dtype, device = weights[0].shape[0], weights[0].dtype, weights[0].device
+        self._shapes = [(m, w.shape[1], n_rows) for w in weights]   # the last is (M, 1, N)
+        self._like = {"dtype": dtype, "device": device}
+        self.pre = [torch.empty(shape, **self._like) for shape in self._shapes]
+        self._delta: list[torch.Tensor] | None = None
+        self.ones = torch.ones(n_rows, **self._like)
+
+    @property
+    def delta(self) -> list[torch.Tensor]:
+        """The hidden layers' backward buffers (made at the first backward pass: an
+        evaluation never needs them)."""
+        if self._delta is None:
+            self._delta = [torch.empty(shape, **self._like) for shape in self._shapes[:-1]]
+            self.flat_delta = [d.view(-1, d.shape[2]) for d in self._delta]
+        return self._delta
 
 
 class Plan:
@@ -154,28 +186,49 @@ class Plan:
         # so the in-place updates go through them and no autograd graph is recorded).
         self.detached_weights = [w.detach() for w in self.weights]
         self.detached_biases = [None if b is None else b.detach() for b in self.biases]
+        # ... and the views the products take, made once too (a view costs about a
+        # microsecond, and a step at the book's sizes takes about 150).
+        self.bias_columns = [None if b is None else b.unsqueeze(2) for b in self.detached_biases]
+        self.flat_biases = [None if b is None else b.view(-1) for b in self.detached_biases]
+        self.transposed_weights = [w.transpose(1, 2) for w in self.detached_weights]
+        self._workspaces: dict[tuple[int, ...], _Workspace] = {}
 
     def _w(self, layer: int) -> torch.Tensor:
         w = self.detached_weights[layer]
         return w * self.mask if layer == 0 and self.mask is not None else w
 
     def _b(self, layer: int) -> torch.Tensor | None:
-        return self.detached_biases[layer]
+        return self.bias_columns[layer]
 
-    @torch.no_grad()
-    def _forward(self, ws, bs, x, y, loss: str):
-        """Forward pass: each layer's input and activation slope, the per-model loss and
-        the loss's slope at the output, ``delta`` of shape ``(M, 1, N)``."""
+    def _forward(self, ws, bs, x, y, loss: str, work: _Workspace | None = None):
+        """Forward pass: each layer's input and activation slope, the pointwise losses
+        ``(M, N)``, and the slope of the mean loss at the output as ``factor * delta``
+        (``delta`` ``(M, 1, N)``, ``factor`` a float).
+
+        With ``work`` the products are written into its buffers and relu is applied in
+        place (its slope is then read from the activation, as autograd's backward does)."""
         n_rows = x.shape[-2]
         inputs, slopes = [x], []
-        pre = _first_layer(ws[0], bs[0], x)
+        pre = _first_layer(ws[0], bs[0], x, None if work is None else work.pre[0])
         for layer in range(1, len(ws)):
-            a, s = _activation_and_slope(self.activation, pre)
+            if work is not None and self.activation == "relu":
+                a = s = pre.relu_()
+            else:
+                a, s = _activation_and_slope(self.activation, pre)
             inputs.append(a)
             slopes.append(s)
-            pre = _layer(ws[layer], bs[layer], a)
-        values, slope = _loss_and_slope(loss, pre.squeeze(1), y, 1.0 / n_rows)
-        return inputs, slopes, values.mean(dim=1), slope.unsqueeze(1)
+            pre = _layer(ws[layer], bs[layer], a, None if work is None else work.pre[layer])
+        values, slope, factor = _loss_and_slope(loss, pre.squeeze(1), y)
+        return inputs, slopes, values, slope, factor / n_rows
+
+    def _workspace(self, x: torch.Tensor) -> _Workspace:
+        key = tuple(x.shape)
+        work = self._workspaces.get(key)
+        if work is None:
+            if len(self._workspaces) >= _MAX_WORKSPACES:
+                self._workspaces.pop(next(iter(self._workspaces)))
+            work = self._workspaces[key] = _Workspace(self.detached_weights, x.shape[-2])
+        return work
 
     def loss_gradient(self, x: torch.Tensor, y: torch.Tensor, loss: str
                       ) -> tuple[list[torch.Tensor], torch.Tensor]:
@@ -193,7 +246,10 @@ class Plan:
         ws = [self._w(layer) for layer in range(n_layers)]
         bs = [self._b(layer) for layer in range(n_layers)]
         n_rows = x.shape[-2]
-        inputs, slopes, losses, delta = self._forward(ws, bs, x, y, loss)
+        with torch.no_grad():
+            inputs, slopes, values, slope, factor = self._forward(ws, bs, x, y, loss)
+        losses = values.mean(dim=1)
+        delta = slope.mul_(factor).unsqueeze(1)
         grads: dict[tuple[str, int], torch.Tensor] = {}
         for layer in range(n_layers - 1, -1, -1):
             a = inputs[layer]
@@ -217,61 +273,74 @@ class Plan:
         return [grads[key] for key in self.order], losses
 
     def _through_activation(self, delta: torch.Tensor, slope: torch.Tensor) -> torch.Tensor:
-        """delta * sigma'(z); for relu ``slope`` is the activation a and sigma' = [a > 0],
-        applied as autograd does (``threshold_backward``)."""
+        """delta * sigma'(z), in place; for relu ``slope`` is the activation a and
+        sigma' = [a > 0], applied as autograd does (``threshold_backward``)."""
         if self.activation == "relu":
-            return torch.ops.aten.threshold_backward(delta, slope, 0)
+            return torch.ops.aten.threshold_backward.grad_input(delta, slope, 0,
+                                                                grad_input=delta)
         return delta.mul_(slope)
 
     def fused_step(self, x: torch.Tensor, y: torch.Tensor, loss: str, lr: float,
                    weight_decay: float) -> torch.Tensor:
         r"""One step :math:`\theta\leftarrow(1-\gamma\lambda)\theta-\gamma\nabla L`
-        without clipping or noise, each weight update fused into the product that computes
-        its gradient; returns the ``(M,)`` mean losses before the step.
+        without clipping or noise, each update fused into the product that computes its
+        gradient: :math:`W_\ell\leftarrow\beta W_\ell-\gamma\,\delta_\ell a_{\ell-1}^\top`
+        and :math:`b_\ell\leftarrow\beta b_\ell-\gamma\,\delta_\ell\mathbf 1` (a
+        matrix-vector product), :math:`\beta=1-\gamma\lambda`. Returns the ``(M,)``
+        *summed* losses before the step (finite exactly when the mean losses are).
 
         The same rule as ``p -= lr * (g + weight_decay * p)``, rounded differently. Only
         without a first-layer mask (whose masked gradient entries must stay 0). It works on
         the detached parameters, so it records no autograd graph in any grad mode (``x``
-        and ``y`` must not require gradients).
+        and ``y`` must not require gradients). The activations live in a workspace reused
+        from step to step.
         """
         if x.dtype != self.dtype:
             x = x.to(self.dtype)
         if y.dtype != self.dtype:
             y = y.to(self.dtype)
         n_layers = len(self.weights)
-        ws, bs = self.detached_weights, self.detached_biases
-        n_rows = x.shape[-2]
-        inputs, slopes, losses, delta = self._forward(ws, bs, x, y, loss)
+        ws = self.detached_weights
+        work = self._workspace(x)
+        inputs, slopes, values, slope, factor = self._forward(ws, self.bias_columns, x, y,
+                                                              loss, work)
+        delta, flat_delta = slope.unsqueeze(1), slope   # (M, 1, N) and (M * 1, N)
         beta = 1.0 - lr * weight_decay
+        # The loss's constant factor (2/N, -1/N) rides in the products' scale: every
+        # update is linear in delta (exact when N is a power of two).
+        alpha = -lr * factor
         for layer in range(n_layers - 1, -1, -1):
-            a, w, b = inputs[layer], ws[layer], bs[layer]
+            a, w, b = inputs[layer], ws[layer], self.flat_biases[layer]
             if b is not None:
-                if beta != 1.0:
-                    b.mul_(beta)
-                b.sub_(delta.sum(dim=2), alpha=lr)
+                b.addmv_(flat_delta, work.ones, beta=beta, alpha=alpha)
             if layer == 0:
                 if a.ndim == 2:
                     m, width, n_in = w.shape
-                    w.view(m * width, n_in).addmm_(delta.view(m * width, n_rows), a,
-                                                   beta=beta, alpha=-lr)
+                    w.view(m * width, n_in).addmm_(flat_delta, a, beta=beta, alpha=alpha)
                 else:
-                    w.baddbmm_(delta, a, beta=beta, alpha=-lr)
+                    w.baddbmm_(delta, a, beta=beta, alpha=alpha)
             else:
-                back = w.transpose(1, 2)
-                new = back * delta if back.shape[2] == 1 else torch.bmm(back, delta)
+                back = self.transposed_weights[layer]
+                into = work.delta[layer - 1]
+                new = (torch.mul(back, delta, out=into) if back.shape[2] == 1
+                       else torch.bmm(back, delta, out=into))
                 new = self._through_activation(new, slopes[layer - 1])
-                w.baddbmm_(delta, a.transpose(1, 2), beta=beta, alpha=-lr)
-                delta = new
-        return losses
+                w.baddbmm_(delta, a.transpose(1, 2), beta=beta, alpha=alpha)
+                delta, flat_delta = new, work.flat_delta[layer - 1]
+        return values.sum(dim=1)
 
     @torch.no_grad()
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Outputs ``(M, N)`` for shared inputs ``x`` ``(N, n)`` (activations in place)."""
+        """Outputs ``(M, N)`` for shared inputs ``x`` ``(N, n)`` (a fresh tensor; the hidden
+        activations are computed in place in a workspace reused by the next call)."""
         if x.dtype != self.dtype:
             x = x.to(self.dtype)
-        pre = _first_layer(self._w(0), self._b(0), x)
+        work = self._workspace(x)
+        pre = _first_layer(self._w(0), self._b(0), x, work.pre[0])
         for layer in range(1, len(self.weights)):
-            pre = _layer(self._w(layer), self._b(layer), _activation(self.activation, pre))
+            last = layer == len(self.weights) - 1
+            pre = _layer(self._w(layer), self._b(layer), _activation(self.activation, pre),
+                         None if last else work.pre[layer])
         return pre.squeeze(1)
 
 

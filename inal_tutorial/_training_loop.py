@@ -113,27 +113,29 @@ def run(model: nn.Module, params: list[torch.Tensor], *, n_models: int, plan, so
         else:
             grads, losses = gradient(model, x, y, loss_fn, params, n_models)
         pending.losses.append(losses)
-        with torch.no_grad():
-            noise = None
-            if noise_std > 0:
-                noise = torch.stack([torch.randn(n_params, generator=g, dtype=dtype)
-                                     for g in noise_gens]).to(device)
-            if fused:   # updated in fused_step; the noise term -lr * noise_std * z remains
-                if noise is not None:
-                    add_noise(params, noise, -lr * noise_std, sizes)
-            elif plan is not None:   # the gradients are ours: update them and params in place
-                update_in_place(params, grads, lr, weight_decay, clip, noise_std, noise, sizes)
-            else:
-                offset = 0
-                for p, g, size in zip(params, grads, sizes, strict=True):
-                    if weight_decay:
-                        g = g + weight_decay * p
-                    if clip is not None:
-                        g = g.clamp(-clip, clip)
+        # Plain SGD happened entirely in fused_step; otherwise update (and add noise).
+        if not fused or noise_std > 0:
+            with torch.no_grad():
+                noise = None
+                if noise_std > 0:
+                    noise = torch.stack([torch.randn(n_params, generator=g, dtype=dtype)
+                                         for g in noise_gens]).to(device)
+                if fused:   # updated in fused_step; the noise term -lr * noise_std * z remains
                     if noise is not None:
-                        g = g + noise_std * noise[:, offset:offset + size].view_as(p)
-                    p.sub_(lr * g)
-                    offset += size
+                        add_noise(params, noise, -lr * noise_std, sizes)
+                elif plan is not None:   # the gradients are ours: update them and params in place
+                    update_in_place(params, grads, lr, weight_decay, clip, noise_std, noise, sizes)
+                else:
+                    offset = 0
+                    for p, g, size in zip(params, grads, sizes, strict=True):
+                        if weight_decay:
+                            g = g + weight_decay * p
+                        if clip is not None:
+                            g = g.clamp(-clip, clip)
+                        if noise is not None:
+                            g = g + noise_std * noise[:, offset:offset + size].view_as(p)
+                        p.sub_(lr * g)
+                        offset += size
         if callback is not None:
             callback(step, model)
         if step % eval_every == 0 or step == steps:
