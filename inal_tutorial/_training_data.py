@@ -20,8 +20,8 @@ EXACT_EVAL_MAX_N = 16
 # A shuffled training set is gathered one epoch at a time (one copy per model) when that
 # copy holds at most this many entries, else one minibatch at a time.
 _EPOCH_GATHER_ENTRIES = 1 << 23
-# Evaluation outputs reduced at once (16 MiB of float32).
-_REDUCE_ENTRIES = 1 << 22
+# Evaluation outputs reduced at once (4 MiB of float32).
+_REDUCE_ENTRIES = 1 << 20
 
 
 # ---------------------------------------------------------------------------
