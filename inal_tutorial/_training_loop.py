@@ -6,10 +6,11 @@ gradient path, the recorder of metrics) and performs the updates
 .. math:: \\theta_{t+1} = \\theta_t - \\gamma\\,\\big(\\mathrm{clip}_A(g_t + \\lambda\\theta_t)
           + \\sigma Z_t\\big).
 
-Per step it does only the step: each model's mean loss on the step's inputs (which the
-gradient computes anyway) is kept on the device, and the divergence check reads them
-once per evaluation (or every 256 steps), naming the first step whose loss was not finite,
-exactly as a check at every step would.
+Per step it does only the step: each model's mean loss on the step's inputs, which the
+gradient computes anyway (the fused step returns the sum: PyTorch's mean is that sum
+divided by N, so the two are finite together), is kept on the device, and the divergence
+check reads them once per evaluation (or every 256 steps), naming the first step whose
+loss was not finite, exactly as a check at every step would.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ class Recorder:
 
 
 class _PendingLosses:
-    """The ``(M,)`` mean losses of the steps since the last check, on the device."""
+    """The ``(M,)`` mean (or summed) losses of the steps since the last check, on the
+    device."""
 
     def __init__(self, settings: tuple[float, float, float | None]):
         self.settings = settings
