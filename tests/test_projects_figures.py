@@ -1,4 +1,4 @@
-"""The Project 6 starter (inal_tutorial.figures.projects): held-out split, baselines, run."""
+"""The staircase project's starter (inal_tutorial.figures.projects): held-out split, baselines, run."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-r"""Figure of the chapter *Exercises and projects* (``book/projects``): the starter of Project 6.
+r"""Figure of the chapter *Exercises and projects* (``book/projects``): the starter of the project
+*Staircases, parities and the leap*.
 
 Minibatch SGD on the sign-staircase
 :math:`\mathrm{sign}(x_0+x_0x_1+\dots+x_0\cdots x_{k-1})` and on the parity
@@ -192,7 +193,7 @@ def plot_staircase_vs_parity(run: StaircaseParityRun) -> Figure:
 
 @register_figure("projects-staircase-vs-parity", "projects",
                  "Minibatch SGD on the sign-staircase and the parity of degree 4, held-out "
-                 "accuracy (Project 6 starter)")
+                 "accuracy (starter of the staircase project)")
 def build(scale: str = "small", seed: int = 0):
     settings = STAIRCASE_SETTINGS[check_choice(scale, "scale", SCALES)]
     return plot_staircase_vs_parity(staircase_vs_parity(seed=check_int(seed, "seed", low=0),
