@@ -44,7 +44,9 @@ SUPPORTED_ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "abs", "quadratic", 
 SUPPORTED_LOSSES = ("square", "hinge", "logistic")
 
 _SOFTPLUS_THRESHOLD = 20.0   # torch.nn.functional.softplus's default
-_ONE = torch.ones(())
+# A one of each dtype and device, for 1 - y f in one pass (a 0-dim tensor of the
+# operands' device: no host-device mixing on a GPU).
+_ONES: dict[tuple[torch.dtype, torch.device], torch.Tensor] = {}
 # Step workspaces kept per Plan (one per input shape: a run has one or two).
 _MAX_WORKSPACES = 2
 
@@ -113,7 +115,11 @@ def _loss_and_slope(loss: str, out: torch.Tensor, y: torch.Tensor
         r = out - y
         return r.square(), r, 2.0
     if loss == "hinge":
-        margin = torch.addcmul(_ONE, y, out, value=-1)   # 1 - y f, in one pass
+        key = (out.dtype, out.device)
+        one = _ONES.get(key)
+        if one is None:
+            one = _ONES[key] = torch.ones((), dtype=out.dtype, device=out.device)
+        margin = torch.addcmul(one, y, out, value=-1)   # 1 - y f, in one pass
         return torch.relu(margin), torch.where(margin > 0, y, 0.0), -1.0
     z = -y * out   # logistic: softplus(z), with softplus's threshold
     slope = torch.where(z > _SOFTPLUS_THRESHOLD, 1.0, torch.sigmoid(z))
